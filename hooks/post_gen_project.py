@@ -1,0 +1,62 @@
+"""Remove what the chosen options leave unused.
+
+One table: an option's value, and the paths (relative to the new project) that
+exist only for the other values. Code and tests of an option live in their own
+files, so deleting files is all that pruning takes.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+PACKAGE = Path("src") / "{{ cookiecutter.package_name }}"
+
+CHOSEN = {
+    "open_source_license": "{{ cookiecutter.open_source_license }}",
+    "use_cors": "{{ cookiecutter.use_cors }}" == "True",
+    "use_compression": "{{ cookiecutter.use_compression }}" == "True",
+    "cache_backend": "{{ cookiecutter.cache_backend }}",
+    "use_docker": "{{ cookiecutter.use_docker }}" == "True",
+    "use_github_actions": "{{ cookiecutter.use_github_actions }}" == "True",
+    "ajax_demo": "{{ cookiecutter.ajax_demo }}" == "True",
+}
+
+REDIS_ONLY = ["tests/test_cache_redis.py", "tests/redis_server.py"]
+
+# (option, value) -> paths to delete when the option has that value.
+UNUSED = {
+    ("open_source_license", "Proprietary"): ["LICENSE"],
+    ("use_cors", False): [PACKAGE / "cors.py", "tests/test_cors.py"],
+    ("use_compression", False): [PACKAGE / "compression.py", "tests/test_compression.py"],
+    ("cache_backend", "none"): [PACKAGE / "cache.py", "tests/test_cache.py", *REDIS_ONLY],
+    ("cache_backend", "simple"): REDIS_ONLY,
+    ("use_docker", False): ["Dockerfile", ".dockerignore"],
+    ("use_github_actions", False): [".github"],
+    ("ajax_demo", False): [PACKAGE / "demo.py", PACKAGE / "static", "tests/test_demo.py"],
+}  # fmt: skip
+
+
+def paths_to_remove(chosen: dict) -> list[Path]:
+    return [
+        Path(path)
+        for (option, value), paths in UNUSED.items()
+        if chosen[option] == value
+        for path in paths
+    ]
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def main() -> int:
+    for path in paths_to_remove(CHOSEN):
+        remove(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

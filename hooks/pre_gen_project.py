@@ -1,0 +1,280 @@
+"""Reject answers that would produce a broken project, before any file is written.
+
+Cookiecutter renders this file with Jinja and runs it inside the freshly created
+(still empty) project directory. On a non-zero exit it deletes that directory, so
+every check happens here rather than after generation.
+"""
+
+import functools
+import json
+import keyword
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+# The only Jinja in this file, kept inside a string so the file is valid Python
+# before rendering. No answer can close the raw string: JSON never has three
+# unescaped double quotes in a row (an answer's own quotes arrive as \"), and
+# tojson also escapes ' as \u0027.
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+# Must mirror the defaults in cookiecutter.json: an answer equal to its derived
+# default was not typed by the person, so an error in it is reported on the
+# field it came from instead.
+DERIVED_FROM = {
+    "project_slug": (
+        "project_name",
+        lambda name: name.lower().strip().replace(" ", "-").replace("_", "-"),
+    ),
+    "package_name": ("project_slug", lambda slug: slug.replace("-", "_")),
+}
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
+# Also no " or \: pyproject.toml puts the address inside a TOML string as is.
+EMAIL_RE = re.compile(r'[^@\s"\\]+@[^@\s"\\]+\.[^@\s"\\]+')
+# Canonical public PEP 440 only: packaging is not guaranteed to be importable in
+# the interpreter running cookiecutter, and a non-canonical version would be
+# normalised by build tools, so pyproject.toml and the built wheel would disagree.
+VERSION_RE = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+# Built by concatenation: a doubled brace (as an f-string would need) is Jinja.
+LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+HOST = "(" + LABEL + r"(\." + LABEL + r")*|\[[0-9A-Fa-f:.]+\])"
+ORIGIN_RE = re.compile(r"https?://" + HOST + r"(:[0-9]{1,5})?")
+
+MAX_SLUG = 100
+MAX_TEXT = 200
+
+# A top-level package with one of these names would shadow, or be shadowed by,
+# a module the generated project (or its tooling) imports.
+RESERVED_PACKAGE_NAMES = frozenset(
+    {
+        "flask",
+        "werkzeug",
+        "jinja2",
+        "click",
+        "itsdangerous",
+        "markupsafe",
+        "blinker",
+        "dotenv",
+        "flask_cors",
+        "flask_compress",
+        "flask_caching",
+        "flask_orjson",
+        "orjson",
+        "redis",
+        "cachelib",
+        "gunicorn",
+        "brotli",
+        "zstandard",
+        "pytest",
+        "_pytest",
+        "pluggy",
+        "hypothesis",
+        "packaging",
+        "setuptools",
+        "pip",
+        "json",
+        "test",
+        "tests",
+        "conftest",
+        "sqlite3",
+        "logging",
+        "typing",
+        "os",
+        "sys",
+        "re",
+        "email",
+        "http",
+        "uuid",
+        "decimal",
+        "datetime",
+        "string",
+        "secrets",
+        "hashlib",
+        "config",
+        "app",
+        "wsgi",
+    }
+    | set(sys.stdlib_module_names)
+)
+
+
+def has_control_characters(text):
+    # Cc covers \n, \t and \x00; Zl/Zp are U+2028/U+2029, which also break lines.
+    return any(unicodedata.category(ch) in {"Cc", "Zl", "Zp"} for ch in text)
+
+
+def text(check):
+    # extra_context can carry None (kept as is) or numbers (turned into strings);
+    # a None would otherwise crash the checks below with a traceback.
+    @functools.wraps(check)
+    def checked(value):
+        if not isinstance(value, str):
+            return "must be text"
+        return check(value)
+
+    return checked
+
+
+@text
+def check_project_name(value):
+    if not value.strip():
+        return "must not be empty"
+    if has_control_characters(value):
+        return "must not contain control characters or line breaks"
+    return None
+
+
+@text
+def check_project_slug(value):
+    if not SLUG_RE.fullmatch(value):
+        return (
+            "use lowercase letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    if ".." in value:
+        return "must not contain '..'"
+    if len(value) > MAX_SLUG:
+        return f"must be at most {MAX_SLUG} characters"
+    return None
+
+
+@text
+def check_package_name(value):
+    if not PACKAGE_RE.fullmatch(value):
+        return (
+            "must be an importable name: lowercase ASCII letters, digits and '_', "
+            "not starting with a digit"
+        )
+    if keyword.iskeyword(value):
+        return "is a Python keyword"
+    if value in RESERVED_PACKAGE_NAMES:
+        return "would shadow a standard library or dependency module of the same name"
+    return None
+
+
+@text
+def check_short_text(value):
+    if has_control_characters(value):
+        return "must not contain control characters or line breaks"
+    if len(value) > MAX_TEXT:
+        return f"must be at most {MAX_TEXT} characters"
+    return None
+
+
+@text
+def check_email(value):
+    if has_control_characters(value) or not EMAIL_RE.fullmatch(value):
+        return "must look like name@example.com"
+    return None
+
+
+@text
+def check_version(value):
+    if not VERSION_RE.fullmatch(value):
+        return "must be a PEP 440 version such as 0.1.0, 1.0rc1 or 2.0.dev3"
+    return None
+
+
+@text
+def check_cors_origins(value):
+    # Validated even when use_cors is off: cookiecutter still prompts for it and
+    # its default passes, so only an answer someone typed can fail here.
+    entries = [entry.strip() for entry in value.split(",")]
+    for entry in entries:
+        if entry != "*" and not ORIGIN_RE.fullmatch(entry):
+            return (
+                "give '*' or comma-separated origins like https://example.com or "
+                "http://localhost:3000 (http/https, no path, no trailing slash)"
+            )
+    return None
+
+
+def check_boolean(value):
+    if not isinstance(value, bool):
+        return "must be yes or no"
+    return None
+
+
+@functools.cache
+def template_options():
+    # Read the choices from cookiecutter.json itself: the rendered context only
+    # holds the chosen value, and with --replay not even the list of options.
+    path = Path(ANSWERS["_repo_dir"], "cookiecutter.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def choice(field):
+    def check(value):
+        choices = template_options()[field]
+        if value not in choices:
+            return "must be one of " + ", ".join(choices)
+        return None
+
+    return check
+
+
+# In cookiecutter.json order, which is the order errors are reported in; a
+# derived field must come after the field it is derived from.
+VALIDATORS = {
+    "project_name": check_project_name,
+    "project_slug": check_project_slug,
+    "package_name": check_package_name,
+    "description": check_short_text,
+    "author_name": check_short_text,
+    "author_email": check_email,
+    "version": check_version,
+    "open_source_license": choice("open_source_license"),
+    "use_cors": check_boolean,
+    "cors_origins": check_cors_origins,
+    "use_compression": check_boolean,
+    "cache_backend": choice("cache_backend"),
+    "use_docker": check_boolean,
+    "use_github_actions": check_boolean,
+    "ajax_demo": check_boolean,
+}
+
+
+def derived_from(field):
+    """Return the field this answer was derived from, if it was not typed."""
+    if field not in DERIVED_FROM:
+        return None
+    source, derive = DERIVED_FROM[field]
+    if not isinstance(ANSWERS.get(source), str):
+        return None
+    if ANSWERS.get(field) == derive(ANSWERS[source]):
+        return source
+    return None
+
+
+def find_errors():
+    errors = []
+    bad = set()
+    for field, check in VALIDATORS.items():
+        value = ANSWERS.get(field)
+        problem = check(value)
+        if problem is None:
+            continue
+        bad.add(field)
+        source = derived_from(field)
+        if source in bad:
+            # The person typed the source, not this field: one error is enough.
+            continue
+        if source:
+            problem += f" (derived from {source}; answer {field} explicitly)"
+        errors.append(f"ERROR: {field} = {value!r}: {problem}")
+    return errors
+
+
+def main():
+    errors = find_errors()
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

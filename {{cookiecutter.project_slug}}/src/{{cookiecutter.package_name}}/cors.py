@@ -1,0 +1,30 @@
+"""Flask-CORS for the API routes, with the allowed origins from ``CORS_ORIGINS``.
+
+Credentials (cookies, HTTP authentication) are not allowed cross-origin: this
+API keeps no session. Flask-CORS answers preflights and adds its headers to
+error answers too, so a browser's error callback can read the problem document.
+"""
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+
+API_RESOURCES = r"/api/*"
+
+
+def init_app(app: Flask) -> None:
+    # Registered before CORS(app) so that it runs after Flask-CORS has decided.
+    app.after_request(vary_on_origin)
+    CORS(app, resources={API_RESOURCES: {"origins": app.config["CORS_ORIGINS"]}})
+
+
+def vary_on_origin(response: Response) -> Response:
+    """Tell shared caches that API answers depend on ``Origin``.
+
+    Flask-CORS says so only when several origins are allowed, yet even with one
+    an allowed origin gets ``Access-Control-Allow-Origin`` and another does not.
+    """
+    if request.path.startswith("/api/"):
+        vary = ",".join(response.headers.getlist("Vary")).lower()
+        if "origin" not in vary:
+            response.headers.add("Vary", "Origin")
+    return response

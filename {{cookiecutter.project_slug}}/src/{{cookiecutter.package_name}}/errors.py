@@ -1,0 +1,59 @@
+"""Every error becomes an RFC 9457 problem document, never an HTML page.
+
+A browser's ``fetch`` or jQuery's ``$.ajax`` error callback can then read
+``status``, ``title`` and ``detail`` from JSON, whatever went wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+# Headers that describe the HTML body Werkzeug would have sent, not the error.
+_BODY_HEADERS = frozenset({"content-type", "content-length"})
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_exception)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    response = problem(error.code or 500, error.description, **_extensions(error))
+    # Keep what the exception says about the error itself: Allow on a 405,
+    # WWW-Authenticate on a 401, Retry-After on a 503.
+    for name, value in error.get_response().headers.items():
+        if name.lower() not in _BODY_HEADERS:
+            response.headers.add(name, value)
+    return response
+
+
+def handle_unexpected_exception(error: Exception) -> Response:
+    # The traceback goes to the log only; the client learns nothing internal.
+    current_app.logger.error("Unhandled exception", exc_info=error)
+    return problem(500, InternalServerError.description)
+
+
+def problem(status: int, detail: str | None = None, **extensions: Any) -> Response:
+    """Build a problem document; ``extensions`` become extra members."""
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Unknown Error"),
+        "status": status,
+        "detail": detail or "",
+        **extensions,
+    }
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_MIMETYPE
+    return response
+
+
+def _extensions(error: HTTPException) -> dict[str, Any]:
+    errors = getattr(error, "errors", None)
+    return {"errors": errors} if errors else {}

@@ -1,0 +1,78 @@
+"""The items list is cached; every write makes the next read fresh."""
+
+from datetime import UTC, datetime
+
+from {{ cookiecutter.package_name }}.db import get_db
+
+ITEMS = "/api/v1/items"
+
+
+def insert_behind_the_api(app, name: str) -> None:
+    """Write to the database directly, so that only a cache hit can miss it."""
+    with app.app_context():
+        db = get_db()
+        with db:
+            db.execute(
+                "INSERT INTO items (name, quantity, created_at) VALUES (?, 0, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+
+
+def names(response) -> list[str]:
+    return [item["name"] for item in response.get_json()["items"]]
+
+
+def test_a_repeated_read_is_served_from_the_cache(app, client):
+    client.post(ITEMS, json={"name": "first"})
+    assert names(client.get(ITEMS)) == ["first"]
+
+    insert_behind_the_api(app, "unseen")
+
+    assert names(client.get(ITEMS)) == ["first"]
+
+
+def test_the_query_string_is_part_of_the_key(client):
+    for name in ("a", "b", "c"):
+        client.post(ITEMS, json={"name": name})
+
+    assert names(client.get(f"{ITEMS}?limit=1")) == ["a"]
+    assert names(client.get(f"{ITEMS}?limit=2")) == ["a", "b"]
+    assert names(client.get(f"{ITEMS}?limit=2&offset=1")) == ["b", "c"]
+
+
+def test_create_invalidates_every_cached_page(app, client):
+    client.get(ITEMS)
+    client.get(f"{ITEMS}?limit=1")
+    insert_behind_the_api(app, "unseen")
+
+    client.post(ITEMS, json={"name": "created"})
+
+    assert names(client.get(ITEMS)) == ["unseen", "created"]
+    assert names(client.get(f"{ITEMS}?limit=1")) == ["unseen"]
+
+
+def test_delete_invalidates(client):
+    location = client.post(ITEMS, json={"name": "doomed"}).headers["Location"]
+    assert names(client.get(ITEMS)) == ["doomed"]
+
+    client.delete(location)
+
+    assert names(client.get(ITEMS)) == []
+
+
+def test_errors_are_not_cached(client):
+    assert client.get(f"{ITEMS}?limit=0").status_code == 400
+    client.post(ITEMS, json={"name": "x"})
+
+    assert client.get(f"{ITEMS}/1").status_code == 200
+    assert client.get(f"{ITEMS}?limit=1").status_code == 200
+
+
+def test_a_cached_answer_still_gets_an_etag_and_304(client):
+    client.post(ITEMS, json={"name": "x"})
+    first = client.get(ITEMS)
+
+    again = client.get(ITEMS, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 304
+    assert client.get(ITEMS).status_code == 200

@@ -1,0 +1,111 @@
+"""CORS: allowed origins get the headers, on successes and errors alike."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.settings import from_environment
+
+ALLOWED = "https://app.example.test"
+OTHER_ALLOWED = "http://localhost:5173"
+DISALLOWED = "https://evil.example.test"
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "CORS_ORIGINS": [ALLOWED, OTHER_ALLOWED]}
+
+
+def vary(response) -> str:
+    return ", ".join(response.headers.getlist("Vary"))
+
+
+def test_origins_come_from_a_comma_separated_variable():
+    settings = from_environment({"CORS_ORIGINS": f" {ALLOWED} ,{OTHER_ALLOWED},"})
+
+    assert settings["CORS_ORIGINS"] == [ALLOWED, OTHER_ALLOWED]
+
+
+def test_default_origins_are_the_ones_chosen_at_generation():
+    chosen = "{{ cookiecutter.cors_origins }}"
+
+    assert from_environment({})["CORS_ORIGINS"] == [
+        origin.strip() for origin in chosen.split(",") if origin.strip()
+    ]
+
+
+@pytest.mark.parametrize("origin", [ALLOWED, OTHER_ALLOWED])
+def test_allowed_origin_gets_its_origin_back(client, origin):
+    response = client.get("/api/v1/health", headers={"Origin": origin})
+
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert "Origin" in vary(response)
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_disallowed_origin_gets_no_cors_headers(client):
+    response = client.get("/api/v1/health", headers={"Origin": DISALLOWED})
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in vary(response)
+
+
+def test_preflight_from_allowed_origin_succeeds(client):
+    response = client.options(
+        "/api/v1/items",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+
+
+def test_preflight_from_disallowed_origin_is_not_allowed(client):
+    response = client.options(
+        "/api/v1/items",
+        headers={"Origin": DISALLOWED, "Access-Control-Request-Method": "POST"},
+    )
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_a_single_allowed_origin_still_varies_on_origin(make_app):
+    client = make_app(CORS_ORIGINS=[ALLOWED]).test_client()
+
+    response = client.get("/api/v1/health", headers={"Origin": ALLOWED})
+
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Origin" in vary(response)
+
+
+def test_error_answers_carry_cors_headers(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    headers = {"Origin": ALLOWED}
+    bad_json = client.post(
+        "/api/v1/echo", data="{", content_type="application/json", headers=headers
+    )
+
+    for response in (
+        client.get("/api/v1/items/999", headers=headers),
+        bad_json,
+        client.get("/api/v1/boom", headers=headers),
+    ):
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_routes_outside_the_api_get_no_cors_headers(client):
+    response = client.get("/not-the-api", headers={"Origin": ALLOWED})
+
+    assert "Access-Control-Allow-Origin" not in response.headers

@@ -1,0 +1,21 @@
+"""The AJAX demo page is served at / and loads its script."""
+
+
+def test_demo_page_is_served_at_the_root(client):
+    with client.get("/") as response:
+        page = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert '<script src="/static/demo.js" defer></script>' in page
+    assert 'id="result"' in page
+
+
+def test_demo_script_calls_the_api_with_fetch(client):
+    with client.get("/static/demo.js") as response:
+        script = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "fetch(path, options)" in script
+    assert '"/api/v1/echo"' in script
+    assert '"/api/v1/items"' in script
