@@ -31,6 +31,6 @@ def invalidate(memoized: Callable[..., object]) -> None:
     try:
         cache.delete_memoized(memoized)
     except Exception:
-        # Which exception depends on the backend (redis.ConnectionError ...).
+        # Which exception depends on the backend's client library.
         # Entries written before the outage expire after CACHE_DEFAULT_TIMEOUT.
         cache.app.logger.warning("Cache invalidation failed", exc_info=True)
