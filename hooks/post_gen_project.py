@@ -27,13 +27,24 @@ REDIS_ONLY = ["tests/test_cache_redis.py", "tests/redis_server.py"]
 UNUSED = {
     ("open_source_license", "Proprietary"): ["LICENSE"],
     ("use_cors", False): [PACKAGE / "cors.py", "tests/test_cors.py"],
-    ("use_compression", False): [PACKAGE / "compression.py", "tests/test_compression.py"],
-    ("cache_backend", "none"): [PACKAGE / "cache.py", "tests/test_cache.py", *REDIS_ONLY],
+    ("use_compression", False): [
+        PACKAGE / "compression.py",
+        "tests/test_compression.py",
+    ],
+    ("cache_backend", "none"): [
+        PACKAGE / "cache.py",
+        "tests/test_cache.py",
+        *REDIS_ONLY,
+    ],
     ("cache_backend", "simple"): REDIS_ONLY,
     ("use_docker", False): ["Dockerfile", ".dockerignore"],
     ("use_github_actions", False): [".github"],
-    ("ajax_demo", False): [PACKAGE / "demo.py", PACKAGE / "static", "tests/test_demo.py"],
-}  # fmt: skip
+    ("ajax_demo", False): [
+        PACKAGE / "demo.py",
+        PACKAGE / "static",
+        "tests/test_demo.py",
+    ],
+}
 
 
 def paths_to_remove(chosen: dict) -> list[Path]:

@@ -25,7 +25,10 @@ BEHAVIOUR_OPTIONS = ("use_cors", "use_compression", "cache_backend", "ajax_demo"
 
 def combinations(options: dict[str, list]) -> list[dict]:
     names = list(options)
-    return [dict(zip(names, values)) for values in itertools.product(*options.values())]
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*options.values())
+    ]
 
 
 def combination_id(context: dict) -> str:

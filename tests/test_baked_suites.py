@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from conftest import BEHAVIOUR_COMBINATIONS, bake, combination_id
 
-
 # Runs in the baked project's own interpreter: what a client sees of each option.
 PROBE = """
 import json, logging, sys
@@ -72,7 +71,9 @@ def test_baked_suite_passes_with_nothing_skipped(cookies, context):
 
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     suite = ElementTree.parse(project / "report.xml").getroot().find("testsuite")
-    counts = {key: int(suite.get(key)) for key in ("tests", "failures", "errors", "skipped")}
+    counts = {
+        key: int(suite.get(key)) for key in ("tests", "failures", "errors", "skipped")
+    }
     assert counts["tests"] >= 50, counts
     assert counts["failures"] == counts["errors"] == counts["skipped"] == 0, counts
 
