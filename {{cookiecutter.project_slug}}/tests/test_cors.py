@@ -105,6 +105,14 @@ def test_error_answers_carry_cors_headers(make_app):
         assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
+def test_browser_code_may_read_the_request_id(client):
+    response = client.get("/api/v1/items/999", headers={"Origin": ALLOWED})
+
+    exposed = response.headers["Access-Control-Expose-Headers"].split(",")
+    assert "x-request-id" in [name.strip().lower() for name in exposed]
+    assert response.headers["X-Request-ID"]
+
+
 def test_routes_outside_the_api_get_no_cors_headers(client):
     response = client.get("/not-the-api", headers={"Origin": ALLOWED})
 

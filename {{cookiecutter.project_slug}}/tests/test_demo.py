@@ -19,3 +19,14 @@ def test_demo_script_calls_the_api_with_fetch(client):
     assert "fetch(path, options)" in script
     assert '"/api/v1/echo"' in script
     assert '"/api/v1/items"' in script
+
+
+def test_demo_script_writes_answers_as_text_never_html(client):
+    # Item names and problem details come from clients: shown with
+    # textContent they cannot inject markup or script into the page.
+    with client.get("/static/demo.js") as response:
+        script = response.get_data(as_text=True)
+
+    assert "textContent" in script
+    assert "innerHTML" not in script
+    assert "insertAdjacentHTML" not in script

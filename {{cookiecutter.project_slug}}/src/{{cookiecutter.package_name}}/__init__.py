@@ -25,6 +25,8 @@ from . import (
 {%- endif %}
     errors,
     headers,
+    logs,
+    request_id,
     serialization,
     settings,
 )
@@ -41,7 +43,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config is not None:
         app.config.from_mapping(config)
     settings.check(app)
+    logs.init_app(app)
 
+    # First of the parts with request hooks: the id is chosen before anything
+    # else runs and set on the answer after everything else, errors included.
+    request_id.init_app(app)
     serialization.init_app(app)
     db.init_app(app)
     errors.init_app(app)
@@ -49,8 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_cors %}
-    # CORS first: its after_request runs last, so every answer (errors and
-    # 304s included) carries the headers a browser needs to read it.
+    # CORS before the parts below: its after_request runs after theirs, so
+    # every answer (errors and 304s included) carries the headers a browser
+    # needs to read it.
     cors.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_compression %}

@@ -8,13 +8,20 @@ error answers too, so a browser's error callback can read the problem document.
 from flask import Flask, Response, request
 from flask_cors import CORS
 
+from .request_id import HEADER as REQUEST_ID_HEADER
+
 API_RESOURCES = r"/api/*"
 
 
 def init_app(app: Flask) -> None:
     # Registered before CORS(app) so that it runs after Flask-CORS has decided.
     app.after_request(vary_on_origin)
-    CORS(app, resources={API_RESOURCES: {"origins": app.config["CORS_ORIGINS"]}})
+    CORS(
+        app,
+        resources={API_RESOURCES: {"origins": app.config["CORS_ORIGINS"]}},
+        # Browser code may read only the response headers it is told it may.
+        expose_headers=[REQUEST_ID_HEADER],
+    )
 
 
 def vary_on_origin(response: Response) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -34,8 +34,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_unexpected_exception(error: Exception) -> Response:
-    # The traceback goes to the log only; the client learns nothing internal.
-    current_app.logger.error("Unhandled exception", exc_info=error)
+    # The traceback goes to the log only (one JSON line with the request id,
+    # see logs.py); the client learns nothing internal.
+    current_app.logger.error(
+        "Unhandled exception on %s %s", request.method, request.path, exc_info=error
+    )
     return problem(500, InternalServerError.description)
 
 

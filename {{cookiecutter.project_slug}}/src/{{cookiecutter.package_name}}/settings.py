@@ -25,6 +25,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _positive_int(
             environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
         ),
+        "LOG_LEVEL": environ.get("LOG_LEVEL") or "INFO",
 {%- if cookiecutter.use_cors %}
         "CORS_ORIGINS": _split_list(
             environ.get("CORS_ORIGINS", "{{ cookiecutter.cors_origins }}")

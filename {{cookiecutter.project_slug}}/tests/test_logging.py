@@ -1,0 +1,130 @@
+"""Logs: one JSON object per line on stdout, each with its request's id."""
+
+import json
+import logging
+
+import pytest
+
+from {{ cookiecutter.package_name }}.logs import StdoutHandler
+from {{ cookiecutter.package_name }}.settings import SettingsError, from_environment
+
+
+def events(captured: str) -> list[dict]:
+    # str.splitlines also splits on U+2028 and other separators a log
+    # collector might honour: an event must survive all of them.
+    return [json.loads(line) for line in captured.splitlines()]
+
+
+@pytest.fixture
+def logging_app(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/v1/chatty")
+    def chatty():
+        app.logger.info("first")
+        app.logger.warning("second")
+        return {}
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise ValueError("secret detail\nspread over lines")
+
+    return app
+
+
+def test_each_event_is_one_json_line_with_the_request_id(logging_app, capsys):
+    logging_app.test_client().get(
+        "/api/v1/chatty", headers={"X-Request-ID": "trace-42"}
+    )
+
+    logged = events(capsys.readouterr().out)
+
+    assert [(event["level"], event["message"]) for event in logged] == [
+        ("INFO", "first"),
+        ("WARNING", "second"),
+    ]
+    assert {event["request_id"] for event in logged} == {"trace-42"}
+    assert {event["logger"] for event in logged} == {logging_app.logger.name}
+    assert all(event["time"].endswith("+00:00") for event in logged)
+
+
+def test_a_fresh_id_is_logged_as_the_client_gets_it(logging_app, capsys):
+    response = logging_app.test_client().get("/api/v1/chatty")
+
+    logged = events(capsys.readouterr().out)
+
+    assert {event["request_id"] for event in logged} == {
+        response.headers["X-Request-ID"]
+    }
+
+
+def test_an_unhandled_exception_is_one_line_with_id_and_traceback(logging_app, capsys):
+    response = logging_app.test_client().get("/api/v1/boom")
+
+    output = capsys.readouterr().out
+    [event] = events(output)
+
+    assert response.status_code == 500
+    assert output.count("\n") == 1
+    assert event["level"] == "ERROR"
+    assert event["message"] == "Unhandled exception on GET /api/v1/boom"
+    assert event["request_id"] == response.headers["X-Request-ID"]
+    assert event["exc_info"].startswith("Traceback (most recent call last):")
+    assert "ValueError: secret detail\nspread over lines" in event["exc_info"]
+
+
+def test_line_breaks_in_a_message_stay_inside_the_line(app, capsys):
+    app.logger.warning("forged\r\nINFO ok\u2028\u2029\x85end")
+
+    [event] = events(capsys.readouterr().out)
+
+    assert event["message"] == "forged\r\nINFO ok\u2028\u2029\x85end"
+
+
+def test_outside_a_request_the_id_is_a_dash(app, capsys):
+    app.logger.warning("starting")
+
+    [event] = events(capsys.readouterr().out)
+
+    assert event["request_id"] == "-"
+
+
+def test_building_many_apps_adds_no_duplicate_output(make_app, capsys):
+    apps = [make_app() for _ in range(3)]
+
+    apps[-1].logger.warning("once")
+
+    assert len(events(capsys.readouterr().out)) == 1
+    root_handlers = logging.getLogger().handlers
+    assert sum(isinstance(handler, StdoutHandler) for handler in root_handlers) == 1
+    # Flask's own stderr handler is gone: records reach stdout only.
+    assert apps[0].logger.handlers == []
+
+
+def test_other_libraries_log_through_the_same_handler(app, capsys):
+    with app.test_request_context(headers={"X-Request-ID": "trace-lib"}):
+        logging.getLogger("some.library").warning("from a library")
+
+    [event] = events(capsys.readouterr().out)
+
+    assert event["logger"] == "some.library"
+    assert event["request_id"] == "trace-lib"
+
+
+def test_log_level_filters_events(make_app, capsys):
+    app = make_app(LOG_LEVEL="WARNING")
+
+    app.logger.info("hidden")
+    app.logger.warning("shown")
+
+    assert [event["message"] for event in events(capsys.readouterr().out)] == ["shown"]
+
+
+def test_log_level_comes_from_the_environment():
+    assert from_environment({"LOG_LEVEL": "DEBUG"})["LOG_LEVEL"] == "DEBUG"
+    assert from_environment({})["LOG_LEVEL"] == "INFO"
+
+
+def test_an_unknown_log_level_stops_the_app(make_app):
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        make_app(LOG_LEVEL="LOUD")
