@@ -30,3 +30,12 @@ def test_demo_script_writes_answers_as_text_never_html(client):
     assert "textContent" in script
     assert "innerHTML" not in script
     assert "insertAdjacentHTML" not in script
+
+
+def test_a_failed_if_match_on_the_page_is_a_problem_document(client):
+    # Found by tests/test_fuzz.py: Werkzeug answered this 412 with the page.
+    response = client.get("/", headers={"If-Match": '"not-the-page"'})
+
+    assert response.status_code == 412
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 412

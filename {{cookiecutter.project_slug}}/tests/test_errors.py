@@ -102,3 +102,16 @@ def test_errors_carry_the_uniform_headers(client):
     response = client.get("/no/such/page")
 
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_error_status_set_without_raising_is_a_problem_too(app):
+    # Werkzeug's conditional answers do this: 412 when If-Match fails.
+    @app.get("/precondition")
+    def precondition():
+        return app.response_class("<p>page</p>", status=412, mimetype="text/html")
+
+    response = app.test_client().get("/precondition")
+
+    problem = assert_problem(response, 412)
+    assert problem["title"] == "Precondition Failed"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -28,6 +28,7 @@ from . import (
     logs,
     request_id,
     serialization,
+    sessions,
     settings,
 )
 
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # else runs and set on the answer after everything else, errors included.
     request_id.init_app(app)
     serialization.init_app(app)
+    sessions.init_app(app)
     db.init_app(app)
     errors.init_app(app)
 {%- if cookiecutter.cache_backend != "none" %}

@@ -9,18 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
 # Headers that describe the HTML body Werkzeug would have sent, not the error.
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
+# Headers that describe a body or its versions: none applies to the problem.
+_ENTITY_HEADERS = _BODY_HEADERS | {
+    "content-encoding",
+    "content-disposition",
+    "content-range",
+    "accept-ranges",
+    "etag",
+    "last-modified",
+}
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_exception)
+    # Registered before CORS and compression, so it runs after them.
+    app.after_request(problem_for_unraised_error)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -40,6 +51,25 @@ def handle_unexpected_exception(error: Exception) -> Response:
         "Unhandled exception on %s %s", request.method, request.path, exc_info=error
     )
     return problem(500, InternalServerError.description)
+
+
+def problem_for_unraised_error(response: Response) -> Response:
+    """An error status set without raising still answers a problem document.
+
+    Werkzeug's conditional answers set 412 Precondition Failed themselves (a
+    static file, or a compressed answer, with a failed ``If-Match``): no error
+    handler sees it, and the body would be the page or JSON asked for.
+    """
+    if response.status_code < 400 or response.mimetype == PROBLEM_MIMETYPE:
+        return response
+    status = response.status_code
+    known = default_exceptions.get(status)
+    document = problem(status, known.description if known else None)
+    for name, value in response.headers.items():
+        if name.lower() not in _ENTITY_HEADERS:
+            document.headers.add(name, value)
+    response.close()  # a static file's handle
+    return document
 
 
 def problem(status: int, detail: str | None = None, **extensions: Any) -> Response:
