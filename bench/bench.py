@@ -1,0 +1,551 @@
+"""Load the baked API and a bare Flask app side by side, and print the figures.
+
+Run it through ``bench/run`` (which installs wrk and redis-server first):
+
+    bench/run            full run, about 6 minutes; rewrites the README's table
+    bench/run --smoke    one short round of everything: proves the bench works
+
+Every server is gunicorn with ONE sync worker, the same for each app: on this
+two-core machine wrk gets one core and the worker the other, so requests/s
+measure what a request costs the app, not how the two fight for cores. Sync is
+gunicorn's default worker class; it closes the connection after each answer,
+for every app alike. Loads run in rounds, and each round alternates the order of
+the apps it compares, so drift of a shared machine cancels out; figures are the
+medians over rounds, ratios the median of each round's ratio. Any answer that is
+not 2xx, and any socket error, fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+BENCH = Path(__file__).resolve().parent
+TEMPLATE = BENCH.parent
+README = TEMPLATE / "README.md"
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+ALL_OPTIONS = {
+    "use_cors": True,
+    "use_compression": True,
+    "cache_backend": "simple",
+    "use_docker": True,
+    "use_github_actions": True,
+    "ajax_demo": True,
+}
+ALL_OPTIONS_REDIS = {**ALL_OPTIONS, "cache_backend": "redis"}
+ALL_OFF = {
+    "use_cors": False,
+    "use_compression": False,
+    "cache_backend": "none",
+    "use_docker": False,
+    "use_github_actions": False,
+    "ajax_demo": False,
+}
+
+HEALTH = "/api/v1/health"
+ITEMS = "/api/v1/items"
+BIG_PAGE = f"{ITEMS}?limit=2000"
+BIG_PAGE_ITEMS = 2000
+SMALL_PAGE_ITEMS = 20
+# What a browser calling the API from another origin sends: every layer of the
+# stack (CORS, compression negotiation) has work to do on every request.
+IDENTITY = (("Accept-Encoding", "identity"),)
+BROWSER_HEADERS = (("Origin", "http://localhost:3000"), ("Accept-Encoding", "identity"))
+
+
+@dataclass(frozen=True)
+class Load:
+    """One wrk load: a server, a path and the request headers."""
+
+    label: str
+    server: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    bytes_per_answer: float
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+
+def main() -> int:
+    args = parse_args()
+    wrk = shutil.which("wrk")
+    redis_server = shutil.which("redis-server")
+    if not wrk or not redis_server:
+        sys.exit(
+            "bench needs wrk and redis-server: run bench/run, "
+            "or apt-get install wrk redis-server"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = Path(scratch)
+        bakes = {
+            "all-options": bake(ALL_OPTIONS, work / "all-options"),
+            "all-options-redis": bake(ALL_OPTIONS_REDIS, work / "all-options-redis"),
+            "all-off": bake(ALL_OFF, work / "all-off"),
+        }
+        if args.compare_template:
+            bakes["compared"] = bake(
+                ALL_OPTIONS, work / "compared", args.compare_template
+            )
+        with contextlib.ExitStack() as stack:
+            redis_url = stack.enter_context(running_redis(redis_server, work))
+            servers = stack.enter_context(running_servers(work, bakes, redis_url))
+            seed(servers["all-options"], BIG_PAGE_ITEMS)
+            seed(servers["slow-uncached"], SMALL_PAGE_ITEMS)
+            loads = plan(args.compare_template is not None)
+            results = measure(wrk, servers, loads, args.rounds, args.duration)
+            _, page = request(servers["all-options"], "GET", BIG_PAGE)
+    serialization = serialization_speedup(json.loads(page), args.rounds)
+    report = render(results, loads, args, serialization)
+    print(report)
+    if args.write_readme:
+        write_readme(report)
+        print(f"\nWrote the table into {README.relative_to(TEMPLATE)}")
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="rounds of every load (5)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=5, help="seconds per load (5)"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="one round of one second each, README untouched: proves the bench works",
+    )
+    parser.add_argument("--no-readme", action="store_true", help="print the table only")
+    parser.add_argument(
+        "--compare-template",
+        type=Path,
+        help="another checkout of this template: its all-options bake is loaded "
+        "beside this one (before/after figures of a change, in one run)",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.duration = 1, 1
+    args.write_readme = not (args.smoke or args.no_readme or args.compare_template)
+    return args
+
+
+def bake(context: dict, output: Path, template: Path = TEMPLATE) -> Path:
+    """Bake one project and return its ``src`` directory."""
+    project = cookiecutter(
+        str(template), no_input=True, output_dir=str(output), extra_context=context
+    )
+    return Path(project) / "src"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_redis(executable: str, work: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            executable, "--bind", "127.0.0.1", "--port", str(port),
+            "--dir", str(work), "--save", "", "--appendonly", "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: _redis_answers(port), "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+def _redis_answers(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(16).startswith(b"+PONG")
+
+
+def server_specs(bakes: dict[str, Path], work: Path, redis_url: str) -> dict:
+    """name -> (directories on PYTHONPATH, gunicorn app, extra environment)."""
+    apps = BENCH / "apps"
+    items_db = {"DATABASE_URL": f"sqlite:///{work / 'items.sqlite3'}"}
+    small_db = {"DATABASE_URL": f"sqlite:///{work / 'small.sqlite3'}"}
+    specs = {
+        "bare": ([apps], "bare:app", {}),
+        "all-options": ([bakes["all-options"]], "flask_api:create_app()", items_db),
+        "all-off": ([bakes["all-off"]], "flask_api:create_app()", {}),
+        "standard-json": (
+            [bakes["all-options"], apps],
+            "variants:standard_json()",
+            items_db,
+        ),
+        "slow-uncached": (
+            [bakes["all-options"], apps],
+            "variants:slow_database_uncached()",
+            small_db,
+        ),
+        "slow-simple": (
+            [bakes["all-options"], apps],
+            "variants:slow_database()",
+            small_db,
+        ),
+        "slow-redis": (
+            [bakes["all-options-redis"], apps],
+            "variants:slow_database()",
+            {**small_db, "REDIS_URL": redis_url},
+        ),
+    }
+    if "compared" in bakes:
+        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", {})
+    return specs
+
+
+@contextlib.contextmanager
+def running_servers(
+    work: Path, bakes: dict[str, Path], redis_url: str
+) -> Iterator[dict[str, Server]]:
+    servers: dict[str, Server] = {}
+    try:
+        for name, (path, app, extra_env) in server_specs(
+            bakes, work, redis_url
+        ).items():
+            servers[name] = start_gunicorn(name, path, app, extra_env, work)
+        for server in servers.values():
+            wait_for(lambda s=server: _healthy(s), f"gunicorn for {server.name}")
+        yield servers
+    finally:
+        for server in servers.values():
+            stop(server.process)
+
+
+def start_gunicorn(
+    name: str, path: list[Path], app: str, extra_env: dict, work: Path
+) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(map(str, path)),
+        "SECRET_KEY": "benchmark-only-secret",
+        "DATABASE_URL": f"sqlite:///{work / (name + '.sqlite3')}",
+        **extra_env,
+    }
+    # cwd has no gunicorn.conf.py: every app runs with these settings alone.
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", "1", "--worker-class", "sync",
+            "--log-level", "warning",
+            app,
+        ],
+        cwd=work,
+        env=env,
+    )  # fmt: skip
+    return Server(name, port, process)
+
+
+def _healthy(server: Server) -> bool:
+    if server.process.poll() is not None:
+        sys.exit(f"gunicorn for {server.name} exited with {server.process.returncode}")
+    status, _ = request(server, "GET", HEALTH)
+    return status == 200
+
+
+def wait_for(ready, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if ready():
+                return
+        time.sleep(0.1)
+    sys.exit(f"{what} did not start within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def request(
+    server: Server, method: str, path: str, body: dict | None = None, headers=None
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        payload = None if body is None else json.dumps(body)
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request(method, path, body=payload, headers=all_headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def seed(server: Server, count: int) -> None:
+    """Create ``count`` items through the API; about 96 bytes of JSON each."""
+    for number in range(count):
+        item = {"name": f"benchmark item {number:04d}", "quantity": number % 100}
+        status, body = request(server, "POST", ITEMS, item)
+        if status != 201:
+            sys.exit(f"seeding {server.name} failed: {status} {body[:200]!r}")
+
+
+def plan(compare: bool) -> list[list[Load]]:
+    """Groups of loads; the loads of a group are compared with each other."""
+    groups = [
+        [
+            Load("bare Flask", "bare", HEALTH, BROWSER_HEADERS),
+            Load("all options", "all-options", HEALTH, BROWSER_HEADERS),
+            Load("all off", "all-off", HEALTH, BROWSER_HEADERS),
+        ],
+        [
+            Load("orjson", "all-options", BIG_PAGE, IDENTITY),
+            Load(
+                "standard json",
+                "standard-json",
+                BIG_PAGE,
+                IDENTITY,
+            ),
+            Load("gzip", "all-options", BIG_PAGE, (("Accept-Encoding", "gzip"),)),
+            Load("br", "all-options", BIG_PAGE, (("Accept-Encoding", "br"),)),
+            Load("zstd", "all-options", BIG_PAGE, (("Accept-Encoding", "zstd"),)),
+        ],
+        [
+            Load("uncached", "slow-uncached", ITEMS),
+            Load("simple hit", "slow-simple", ITEMS),
+            Load("redis hit", "slow-redis", ITEMS),
+        ],
+    ]
+    if compare:
+        groups[0].append(Load("compared", "compared", HEALTH, BROWSER_HEADERS))
+    return groups
+
+
+def measure(
+    wrk: str,
+    servers: dict[str, Server],
+    groups: list[list[Load]],
+    rounds: int,
+    duration: float,
+) -> dict[Load, list[Result]]:
+    results: dict[Load, list[Result]] = {load: [] for group in groups for load in group}
+    for group in groups:
+        for load in group:  # warm up: caches filled, code paths hot
+            run_wrk(wrk, servers[load.server], load, 1)
+        for number in range(rounds):
+            order = group if number % 2 == 0 else list(reversed(group))
+            for load in order:
+                results[load].append(run_wrk(wrk, servers[load.server], load, duration))
+            labels = ", ".join(load.label for load in order)
+            print(f"  round {number + 1}/{rounds}: {labels}", file=sys.stderr)
+    return results
+
+
+def run_wrk(wrk: str, server: Server, load: Load, duration: float) -> Result:
+    command = [
+        wrk, "--threads", "1", "--connections", "4",
+        "--duration", f"{max(duration, 1):g}s", "--latency",
+        "--script", str(BENCH / "wrk_report.lua"),
+    ]  # fmt: skip
+    for name, value in load.headers:
+        command += ["--header", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{server.port}{load.path}")
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=duration + 60
+    )
+    summary = json.loads(output.stdout.strip().splitlines()[-1])
+    failures = {
+        key: summary[key]
+        for key in ("not_2xx", "connect", "read", "write", "timeout")
+        if summary[key]
+    }
+    if failures or not summary["requests"]:
+        sys.exit(
+            f"{load.label} ({load.path}): failed requests {failures}\n{output.stdout}"
+        )
+    seconds = summary["duration_us"] / 1e6
+    return Result(
+        requests_per_second=summary["requests"] / seconds,
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        bytes_per_answer=summary["bytes"] / summary["requests"],
+    )
+
+
+def serialization_speedup(page: dict, rounds: int) -> float:
+    """How many times faster orjson builds the 2,000-item answer, in-process.
+
+    The wrk figure includes what both providers share (the cache read, the
+    ETag, 190 KB through a socket); this is jsonify's own part alone.
+    """
+    from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
+    from flask_orjson import OrjsonProvider
+
+    app = Flask(__name__)
+    providers = (OrjsonProvider(app), DefaultJSONProvider(app))
+    ratios = []
+    with app.app_context():
+        for _ in range(max(rounds, 3)):
+            fast, slow = (_seconds(lambda p=p: p.response(page)) for p in providers)
+            ratios.append(slow / fast)
+    return statistics.median(ratios)
+
+
+def _seconds(work, count: int = 20) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        work()
+    return (time.perf_counter() - started) / count
+
+
+# ---------------------------------------------------------------- the report
+
+
+def render(
+    results: dict[Load, list[Result]],
+    groups: list[list[Load]],
+    args,
+    serialization: float,
+) -> str:
+    by_label = {load.label: load for group in groups for load in group}
+
+    def median(label: str, attribute: str) -> float:
+        return statistics.median(
+            getattr(r, attribute) for r in results[by_label[label]]
+        )
+
+    def ratio(top: str, bottom: str, attribute: str = "requests_per_second") -> float:
+        pairs = zip(results[by_label[top]], results[by_label[bottom]], strict=True)
+        return statistics.median(
+            getattr(a, attribute) / getattr(b, attribute) for a, b in pairs
+        )
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "**missed**"
+
+    goals: list[tuple[str, str, str, str]] = []
+
+    def goal(name: str, shown: str, target: str = "", met: bool | None = None):
+        goals.append((name, shown, target, "" if met is None else verdict(met)))
+
+    for label in ("all options", "all off", "compared"):
+        if label in by_label:
+            share = ratio(label, "bare Flask")
+            target, met = (">= 85% (aim 90%)", share >= 0.85)
+            if label == "compared":
+                target, met = "", None
+            goal(f"`GET /health`: {label} / bare Flask", f"{share:.0%}", target, met)
+    speedup = ratio("orjson", "standard json")
+    goal("2,000 items: orjson / standard provider, req/s", f"{speedup:.2f}x",
+         ">= 4x", speedup >= 4)  # fmt: skip
+    goal("2,000 items: orjson / standard provider, jsonify alone (in-process)",
+         f"{serialization:.2f}x", ">= 4x", serialization >= 4)  # fmt: skip
+    for encoding in ("gzip", "br", "zstd"):
+        smaller = 1 - ratio(encoding, "orjson", "bytes_per_answer")
+        goal(f"2,000 items, {encoding}: bytes saved", f"{smaller:.1%}",
+             ">= 90%", smaller >= 0.90)  # fmt: skip
+        speed = ratio(encoding, "orjson")
+        goal(f"2,000 items, {encoding}: req/s / uncompressed", f"{speed:.0%}",
+             ">= 90%", speed >= 0.90)  # fmt: skip
+    for backend in ("simple", "redis"):
+        hit = ratio(f"{backend} hit", "uncached")
+        goal(f"20 ms read, {backend} cache hit / uncached", f"{hit:.1f}x",
+             ">= 20x", hit >= 20)  # fmt: skip
+    share = ratio("redis hit", "simple hit")
+    goal("cache hit: redis / simple", f"{share:.0%}", ">= 75%", share >= 0.75)
+
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
+        f"`bench/run`, {args.rounds} rounds of {args.duration:g} s per load, "
+        "gunicorn with 1 sync worker per app, wrk with 1 thread and 4 connections.",
+        "",
+        "| Goal | Measured | Target | |",
+        "|---|---:|---|---|",
+        *(
+            f"| {name} | {value} | {target} | {met} |"
+            for name, value, target, met in goals
+        ),
+        "",
+        "| Load | Request | req/s | p50 ms | p99 ms | bytes/answer |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for group in groups:
+        for load in group:
+            accept = dict(load.headers).get("Accept-Encoding", "")
+            request_text = f"`GET {load.path}`" + (
+                f" {accept}" if accept not in ("", "identity") else ""
+            )
+            lines.append(
+                f"| {load.label} | {request_text} "
+                f"| {median(load.label, 'requests_per_second'):,.0f} "
+                f"| {median(load.label, 'p50_ms'):.2f} "
+                f"| {median(load.label, 'p99_ms'):.2f} "
+                f"| {median(load.label, 'bytes_per_answer'):,.0f} |"
+            )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        if found:
+            model = found.group(1).strip()
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def write_readme(report: str) -> None:
+    text = README.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        sys.exit(f"{README.name} has no {README_START} ... {README_END} block")
+    before, after = text[: start + len(README_START)], text[end:]
+    README.write_text(f"{before}\n{report}\n{after}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The benchmark runs end to end: a short smoke round proves the command works.
+
+The full run (bench/run, several minutes) is not part of the suite; its figures
+are in the README, written there by the script itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_smoke_run_loads_every_row_and_prints_the_table():
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    table = result.stdout
+    for row in (
+        "all options / bare Flask",
+        "all off / bare Flask",
+        "orjson / standard provider",
+        "zstd: bytes saved",
+        "redis cache hit / uncached",
+        "cache hit: redis / simple",
+    ):
+        assert row in table, table
+    for load in ("bare Flask", "standard json", "gzip", "br", "simple hit"):
+        assert f"| {load} |" in table, table
