@@ -4,6 +4,8 @@ import logging
 import socket
 import time
 
+import redis
+
 from test_cache import ITEMS, insert_behind_the_api, names
 
 
@@ -61,3 +63,22 @@ def test_requests_succeed_while_redis_is_down_and_caching_resumes(
     assert names(client.get(ITEMS)) == ["before", "during", "after"]
     insert_behind_the_api(app, "unseen")
     assert names(client.get(ITEMS)) == ["before", "during", "after"]
+
+
+def redis_commands(monitor: redis.Redis) -> int:
+    stats = monitor.info("commandstats")
+    stats.pop("cmdstat_info", None)  # this very question
+    return sum(entry["calls"] for entry in stats.values())
+
+
+def test_a_cache_hit_costs_one_round_trip(client, redis_server):
+    client.post(ITEMS, json={"name": "x"})
+    client.get(ITEMS)
+    # One connection for both counts: a new one announces itself (CLIENT SETINFO).
+    monitor = redis.Redis.from_url(redis_server.url)
+    before = redis_commands(monitor)
+
+    assert names(client.get(ITEMS)) == ["x"]
+
+    # The version and the page in one MGET (memoize would need two requests).
+    assert redis_commands(monitor) - before == 1

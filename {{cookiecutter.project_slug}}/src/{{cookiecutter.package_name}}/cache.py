@@ -1,18 +1,31 @@
 """Flask-Caching for read endpoints; writes invalidate what they make stale.
 
 The backend comes from ``CACHE_TYPE`` (see ``settings.py``). A cache that is
-down never fails a request: reads run uncached (Flask-Caching logs the error)
-and a failed invalidation is logged as a warning.
+down never fails a request: reads run uncached and each failure is logged as
+a warning.
+
+``@remembered`` keeps a function's results by its arguments, as Flask-Caching's
+``memoize`` does, with one difference that matters for Redis: ``memoize`` asks
+the cache twice per read (the function's version, then the result), while
+``remembered`` fetches both in one request (one ``MGET``), so a hit costs one
+round trip. Each result is stored with the version it was computed under, and
+``invalidate`` sets a new version: older results are never answered again.
 """
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_caching import Cache
 
 cache = Cache()
+# The version key never expires: a missing one would let a result computed
+# before an invalidation pass as current.
+FOREVER = 0
 
 
 def init_app(app: Flask) -> None:
@@ -26,11 +39,42 @@ def init_app(app: Flask) -> None:
     cache.init_app(app)
 
 
-def invalidate(memoized: Callable[..., object]) -> None:
-    """Forget every cached result of ``memoized``, in every process."""
+def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Keep ``function``'s results in the cache, by its positional arguments."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    version_key = f"{name}:version"
+
+    @functools.wraps(function)
+    def cached(*args: Any) -> Any:
+        key = f"{name}:" + ":".join(map(str, args))
+        try:
+            version, entry = cache.get_many(version_key, key)
+        except Exception:
+            # Which exception depends on the backend's client library.
+            current_app.logger.warning("Cache read failed", exc_info=True)
+            return function(*args)
+        if version is not None and entry is not None and entry[0] == version:
+            return entry[1]
+        result = function(*args)
+        try:
+            if version is None:
+                version = uuid.uuid4().hex
+                # Another process may set one first: then keep nothing now.
+                if not cache.add(version_key, version, timeout=FOREVER):
+                    return result
+            cache.set(key, (version, result))
+        except Exception:
+            current_app.logger.warning("Cache write failed", exc_info=True)
+        return result
+
+    cached.version_key = version_key
+    return cached
+
+
+def invalidate(function: Callable[..., Any]) -> None:
+    """Forget every kept result of a ``@remembered`` function, in every process."""
     try:
-        cache.delete_memoized(memoized)
+        cache.set(function.version_key, uuid.uuid4().hex, timeout=FOREVER)
     except Exception:
-        # Which exception depends on the backend's client library.
         # Entries written before the outage expire after CACHE_DEFAULT_TIMEOUT.
-        cache.app.logger.warning("Cache invalidation failed", exc_info=True)
+        current_app.logger.warning("Cache invalidation failed", exc_info=True)

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, NotFound
 {% if cookiecutter.cache_backend != "none" %}
-from ..cache import cache, invalidate
+from ..cache import invalidate, remembered
 {%- endif %}
 from ..db import get_db
 from ..validation import MAX_INTEGER, check_fields, integer, json_object, text
@@ -73,7 +73,7 @@ def delete_item(item_id: int) -> tuple[str, int]:
 
 # The page is cached as data, not as a response: ETags and 304s are computed
 # for each request, and errors are never cached.
-@cache.memoize()
+@remembered
 {%- else %}
 
 {% endif %}
