@@ -202,12 +202,18 @@ def check_boolean(value):
 def template_options():
     # Read the choices from cookiecutter.json itself: the rendered context only
     # holds the chosen value, and with --replay not even the list of options.
+    # cruft renders without _repo_dir; it builds the answers with cookiecutter's
+    # generate_context, which already refuses a value outside a choice list.
+    if "_repo_dir" not in ANSWERS:
+        return None
     path = Path(ANSWERS["_repo_dir"], "cookiecutter.json")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def choice(field):
     def check(value):
+        if template_options() is None:
+            return None
         choices = template_options()[field]
         if value not in choices:
             return "must be one of " + ", ".join(choices)

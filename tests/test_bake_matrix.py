@@ -23,7 +23,7 @@ OPTION_FILES = {
     "use_cors": [f"src/{PACKAGE}/cors.py", "tests/test_cors.py"],
     "use_compression": [f"src/{PACKAGE}/compression.py", "tests/test_compression.py"],
     "use_docker": ["Dockerfile", ".dockerignore"],
-    "use_github_actions": [".github/workflows/ci.yml"],
+    "use_github_actions": [".github/workflows/ci.yml", ".github/zizmor.yml"],
     "ajax_demo": [
         f"src/{PACKAGE}/demo.py",
         f"src/{PACKAGE}/static/index.html",

@@ -1,9 +1,24 @@
 """gunicorn settings for production; each can be changed from the environment.
 
-Run: gunicorn "{{ cookiecutter.package_name }}:create_app()"
+Run: gunicorn --config gunicorn.conf.py
 """
 
 import os
+
+from flask.helpers import get_debug_flag
+
+# Debug mode skips the SECRET_KEY check and lets exceptions escape the JSON
+# error handlers: the production server never runs with it.
+if get_debug_flag():
+    raise SystemExit(
+        "FLASK_DEBUG is on: debug mode is for `flask run --debug` only; "
+        "unset FLASK_DEBUG to start gunicorn"
+    )
+
+wsgi_app = "{{ cookiecutter.package_name }}:create_app()"
+# Build the app once, in the master: a bad setting (no SECRET_KEY) stops
+# gunicorn at once with its message instead of failing every worker in turn.
+preload_app = True
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
