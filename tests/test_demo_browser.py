@@ -1,0 +1,213 @@
+"""The AJAX demo page in real headless Chromium, served by gunicorn as in production.
+
+Each button is clicked and the test reads what a person would see: the status,
+success or error, the body, the new item in the list, the problem's title.
+Each request id the page shows must be in gunicorn's access log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import bake
+from playwright.sync_api import Page, expect, sync_playwright
+from processes import free_port, running
+
+# The production command of the baked README: gunicorn.conf.py names the app.
+GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # the suite runs as root in CI
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # Only loopback: no update checks, sync or other calls home.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+# An access log line: "METHOD PATH HTTP/1.1" STATUS ... REQUEST_ID at the end.
+ACCESS_LINE = re.compile(r'"(\w+) (\S+) HTTP/1\.1" (\d{3}) .* (\S+)$')
+
+ALL_ON = {
+    "use_cors": True,
+    "use_compression": True,
+    "cache_backend": "simple",
+    "ajax_demo": True,
+}
+ONLY_THE_DEMO = {
+    "use_cors": False,
+    "use_compression": False,
+    "cache_backend": "none",
+    "ajax_demo": True,
+}
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "Chromium is not installed: apt-get install chromium "
+            "(scripts/test installs it)"
+        )
+    return path
+
+
+@pytest.fixture
+def page() -> Page:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def gunicorn_environment(project: Path, tmp_path: Path, port: int, workers: int):
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(project / "src"),
+        "SECRET_KEY": "a-test-secret-that-is-long-enough",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+    }
+
+
+def access_log_entries(log: str) -> dict[str, tuple[str, str, str]]:
+    """Request id -> (method, path, status), from each access log line."""
+    matches = (ACCESS_LINE.search(line) for line in log.splitlines())
+    return {match[4]: match.groups()[:3] for match in matches if match}
+
+
+class DemoPage:
+    """The demo page's parts, and what a click shows."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.result = page.locator("#result")
+        self.kind = page.locator("#result-kind")
+        self.status = page.locator("#result-status")
+        self.summary = page.locator("#result-summary")
+        self.type = page.locator("#result-type")
+        self.items = page.locator("#item-list li")
+        self.seen: list[tuple[str, str, int, str]] = []
+
+    def click(self, button: str, method: str, path: str, status: int) -> None:
+        """Click and wait until the page shows this call's status."""
+        self.page.click(button)
+        expect(self.status).to_have_text(
+            re.compile(rf"^{method} {re.escape(path)}: {status}\b")
+        )
+        request_id = self.page.text_content("#result-request-id")
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id), request_id
+        self.seen.append((method, path, status, request_id))
+
+    def body(self):
+        return json.loads(self.page.text_content("#result-body"))
+
+    def border_colour(self) -> str:
+        return self.result.evaluate("node => getComputedStyle(node).borderLeftColor")
+
+    def shows_success(self) -> None:
+        expect(self.result).to_have_attribute("data-kind", "success")
+        expect(self.kind).to_have_text("Success")
+
+    def shows_error(self, title: str) -> None:
+        expect(self.result).to_have_attribute("data-kind", "error")
+        expect(self.kind).to_have_text("Error")
+        expect(self.type).to_have_text("application/problem+json")
+        assert self.body()["title"] == title
+        expect(self.summary).to_contain_text(f"{title}: ")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("context", "workers"),
+    [(ALL_ON, 1), (ONLY_THE_DEMO, 2)],
+    ids=["all-options-one-worker", "only-the-demo-two-workers"],
+)
+def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
+    # One worker with the in-process cache: a second worker would keep its
+    # own cached list for CACHE_TIMEOUT seconds (as the baked README says).
+    project = bake(cookies, context)
+    port = free_port()
+    env = gunicorn_environment(project, tmp_path, port, workers)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+
+    with running(GUNICORN, cwd=project, env=env, port=port,
+                 log=tmp_path / "gunicorn.log") as server:  # fmt: skip
+        server.wait_until_answering("/api/v1/health")
+        page.goto(f"http://127.0.0.1:{port}/")
+        demo = DemoPage(page)
+        expect(page).to_have_title("Flask API: AJAX demo")
+        expect(demo.status).to_have_text("No request yet.")
+
+        page.fill("#echo-message", "h\u00e9llo from Chromium")
+        demo.click("#echo-button", "POST", "/api/v1/echo", 200)
+        demo.shows_success()
+        assert demo.body() == {"message": "h\u00e9llo from Chromium"}
+        expect(demo.type).to_have_text("application/json")
+        success_colour = demo.border_colour()
+
+        # Markup in a name must be shown as text, never run as HTML.
+        name = "<b>Coffee</b> beans"
+        page.fill("#item-name", name)
+        demo.click("#create-button", "POST", "/api/v1/items", 201)
+        demo.shows_success()
+        assert demo.body()["name"] == name
+        expect(demo.summary).to_have_text(re.compile(r"^Created at .*/api/v1/items/1$"))
+        expect(demo.items).to_have_text([f"#1 {name} (quantity 0)"])
+        assert page.locator("#item-list b").count() == 0
+
+        page.fill("#item-name", "Tea")
+        demo.click("#create-button", "POST", "/api/v1/items", 201)
+        demo.click("#list-button", "GET", "/api/v1/items", 200)
+        demo.shows_success()
+        expect(demo.summary).to_have_text("2 item(s) in total")
+        assert [item["name"] for item in demo.body()["items"]] == [name, "Tea"]
+        expect(demo.items).to_have_text(
+            [f"#1 {name} (quantity 0)", "#2 Tea (quantity 0)"]
+        )
+
+        demo.click("#missing-button", "GET", "/api/v1/items/999999999", 404)
+        demo.shows_error("Not Found")
+        error_colour = demo.border_colour()
+
+        demo.click("#bad-json-button", "POST", "/api/v1/echo", 400)
+        demo.shows_error("Bad Request")
+
+        page.fill("#item-name", "")
+        demo.click("#create-button", "POST", "/api/v1/items", 422)
+        demo.shows_error("Unprocessable Entity")
+        expect(demo.summary).to_contain_text("name: must be 1 to 200 characters")
+        # The failed create left the list as it was.
+        expect(demo.items).to_have_count(2)
+
+        assert success_colour != error_colour
+        assert page_errors == []
+        assert server.terminate() == 0, server.output()
+
+    log = server.output()
+    assert "Traceback" not in log
+    logged = access_log_entries(log)
+    for method, path, status, request_id in demo.seen:
+        assert request_id in logged, log
+        # A list the browser revalidated (If-None-Match) is a 304 on the
+        # wire and the cached 200 for the page, with the 304's request id.
+        revalidated = method == "GET" and status == 200
+        statuses = {"200", "304"} if revalidated else {str(status)}
+        assert logged[request_id][:2] == (method, path), log
+        assert logged[request_id][2] in statuses, log
