@@ -119,6 +119,9 @@ def main() -> int:
             bakes["compared"] = bake(
                 ALL_OPTIONS, work / "compared", args.compare_template
             )
+            bakes["compared-redis"] = bake(
+                ALL_OPTIONS_REDIS, work / "compared-redis", args.compare_template
+            )
         with contextlib.ExitStack() as stack:
             redis_url = stack.enter_context(running_redis(redis_server, work))
             servers = stack.enter_context(running_servers(work, bakes, redis_url))
@@ -231,7 +234,13 @@ def server_specs(bakes: dict[str, Path], work: Path, redis_url: str) -> dict:
         ),
     }
     if "compared" in bakes:
-        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", {})
+        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", items_db)
+        specs["compared-slow-redis"] = (
+            [bakes["compared-redis"], apps],
+            "variants:slow_database()",
+            # Its own Redis database: the two apps' keys must not meet.
+            {**small_db, "REDIS_URL": redis_url.removesuffix("/0") + "/1"},
+        )
     return specs
 
 
@@ -356,7 +365,10 @@ def plan(compare: bool) -> list[list[Load]]:
         ],
     ]
     if compare:
+        gzip = (("Accept-Encoding", "gzip"),)
         groups[0].append(Load("compared", "compared", HEALTH, BROWSER_HEADERS))
+        groups[1].append(Load("compared gzip", "compared", BIG_PAGE, gzip))
+        groups[2].append(Load("compared redis hit", "compared-slow-redis", ITEMS))
     return groups
 
 
@@ -493,6 +505,11 @@ def render(
              ">= 20x", hit >= 20)  # fmt: skip
     share = ratio("redis hit", "simple hit")
     goal("cache hit: redis / simple", f"{share:.0%}", ">= 75%", share >= 0.75)
+    if "compared gzip" in by_label:
+        share = ratio("compared gzip", "orjson")
+        goal("2,000 items, gzip: compared / uncompressed", f"{share:.0%}")
+        share = ratio("compared redis hit", "simple hit")
+        goal("cache hit: compared redis / simple", f"{share:.0%}")
 
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
