@@ -53,7 +53,7 @@ OPTION_TRACES = {
     "ajax_demo": [r"demo\.js", r"send_static_file", r"AJAX demo"],
 }
 CACHE_TRACES = {
-    "none": [r"flask_caching", r"flask-caching", r"CACHE_", r"\bredis\b", r"memoize"],
+    "none": [r"flask_caching", r"flask-caching", r"\bCACHE_", r"\bredis\b", r"memoize"],
     "simple": [r"\bredis\b", r"REDIS_URL", r"RedisCache"],
     "redis": [],
 }

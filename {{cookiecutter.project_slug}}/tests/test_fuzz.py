@@ -37,7 +37,7 @@ PATHS = [
     "/api/v1/health",
     "/api/v1/",
     "/",
-    "/static/demo.js",
+    "/static/",
 ]
 CONTENT_TYPES = [
     "application/json",
