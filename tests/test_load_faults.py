@@ -219,7 +219,8 @@ def client_loop(port: int, number: int, deadline: float, tally: Tally) -> None:
                 status = 200 if status == 404 and not known else status
             else:
                 status, _ = call(port, "GET", "/api/v1/health")
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:
+            # A worker killed mid-answer shows as a reset or a short body.
             with tally.lock:
                 tally.errors[type(error).__name__] += 1
             continue
