@@ -35,6 +35,10 @@ def failing_app(make_app):
     def forbidden():
         abort(403, description="You may not see this.")
 
+    @app.get("/own-conflict")
+    def own_conflict():
+        return {"error": "already there", "id": 7}, 409
+
     return app
 
 
@@ -59,6 +63,13 @@ def test_abort_with_description_keeps_it(failing_app):
     problem = assert_problem(failing_app.test_client().get("/forbidden"), 403)
 
     assert problem["detail"] == "You may not see this."
+
+
+def test_an_error_answer_a_view_builds_itself_is_kept(failing_app):
+    response = failing_app.test_client().get("/own-conflict")
+
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "already there", "id": 7}
 
 
 def test_head_of_an_error_has_no_body(client):

@@ -27,6 +27,11 @@ _ENTITY_HEADERS = _BODY_HEADERS | {
 }
 
 
+# The error statuses Werkzeug's make_conditional sets without raising. A view
+# that returns its own error answer on purpose is left as it is.
+_SET_BY_WERKZEUG = frozenset({412, 416})
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_exception)
@@ -56,11 +61,15 @@ def handle_unexpected_exception(error: Exception) -> Response:
 def problem_for_unraised_error(response: Response) -> Response:
     """An error status set without raising still answers a problem document.
 
-    Werkzeug's conditional answers set 412 Precondition Failed themselves (a
-    static file, or a compressed answer, with a failed ``If-Match``): no error
-    handler sees it, and the body would be the page or JSON asked for.
+    Werkzeug's conditional answers set 412 Precondition Failed (a failed
+    ``If-Match``) or 416 Range Not Satisfiable themselves, on a static file or
+    a compressed answer: no error handler sees them, and the body would be the
+    page or JSON asked for.
     """
-    if response.status_code < 400 or response.mimetype == PROBLEM_MIMETYPE:
+    if (
+        response.status_code not in _SET_BY_WERKZEUG
+        or response.mimetype == PROBLEM_MIMETYPE
+    ):
         return response
     status = response.status_code
     known = default_exceptions.get(status)
