@@ -117,3 +117,17 @@ def test_routes_outside_the_api_get_no_cors_headers(client):
     response = client.get("/not-the-api", headers={"Origin": ALLOWED})
 
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_request_without_origin_is_not_a_cors_request(client):
+    response = client.get("/api/v1/health")
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in vary(response)
+
+
+def test_vary_is_one_header_naming_origin_once(client):
+    response = client.get("/api/v1/health", headers={"Origin": ALLOWED})
+
+    (header,) = response.headers.getlist("Vary")
+    assert [value.strip() for value in header.split(",")].count("Origin") == 1

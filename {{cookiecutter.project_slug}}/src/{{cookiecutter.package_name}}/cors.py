@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
         resources={API_RESOURCES: {"origins": app.config["CORS_ORIGINS"]}},
         # Browser code may read only the response headers it is told it may.
         expose_headers=[REQUEST_ID_HEADER],
+        # A request without Origin is not a CORS request: Flask-CORS would
+        # otherwise list every allowed origin in it, one header each.
+        always_send=False,
     )
 
 
@@ -31,7 +34,13 @@ def vary_on_origin(response: Response) -> Response:
     an allowed origin gets ``Access-Control-Allow-Origin`` and another does not.
     """
     if request.path.startswith("/api/"):
-        vary = ",".join(response.headers.getlist("Vary")).lower()
-        if "origin" not in vary:
-            response.headers.add("Vary", "Origin")
+        # One Vary header, whoever added to it (Flask-Compress, Flask-CORS).
+        values = [
+            value.strip()
+            for header in response.headers.getlist("Vary")
+            for value in header.split(",")
+        ]
+        if "origin" not in (value.lower() for value in values):
+            values.append("Origin")
+        response.headers["Vary"] = ", ".join(values)
     return response
