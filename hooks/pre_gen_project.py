@@ -202,11 +202,13 @@ def check_boolean(value):
 def template_options():
     # Read the choices from cookiecutter.json itself: the rendered context only
     # holds the chosen value, and with --replay not even the list of options.
-    # cruft renders without _repo_dir; it builds the answers with cookiecutter's
+    # The file is out of reach when cruft renders (no _repo_dir) or when the
+    # template was named by a relative path (`cookiecutter .`: this hook runs in
+    # the new project's directory). Both build the answers with cookiecutter's
     # generate_context, which already refuses a value outside a choice list.
-    if "_repo_dir" not in ANSWERS:
+    path = Path(ANSWERS.get("_repo_dir", ""), "cookiecutter.json")
+    if not path.is_absolute() or not path.is_file():
         return None
-    path = Path(ANSWERS["_repo_dir"], "cookiecutter.json")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -3,9 +3,12 @@
 import ast
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import TEMPLATE
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
@@ -415,3 +418,17 @@ def test_hook_checks_every_question(template_dir):
     )
 
     assert validated == [name for name in questions if not name.startswith("_")]
+
+
+def test_the_readme_command_from_a_clone_bakes_the_defaults(tmp_path):
+    # `cookiecutter .` names the template by a relative path, which the hooks
+    # (run inside the new project's directory) must not rely on.
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", ".", "--no-input", "-o", str(tmp_path)],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "flask-api" / "pyproject.toml").is_file()
