@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -55,6 +58,32 @@ def bake(cookies, context: dict) -> Path:
     assert result.exception is None, f"bake failed: {result.exception!r}"
     assert result.exit_code == 0
     return Path(result.project_path)
+
+
+def run_baked_pytest(
+    project: Path, *args: str, env: dict | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run the baked project's own tests in a subprocess, as a user would."""
+    environment = {**os.environ, "PYTHONPATH": str(project / "src"), **(env or {})}
+    # The template's pytest options are not the baked project's.
+    environment.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:benchmark",
+            *args,
+        ],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def pytest_configure(config):

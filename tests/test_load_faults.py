@@ -32,23 +32,18 @@ from pathlib import Path
 import pytest
 import redis
 from conftest import bake
+from presets import ALL_ON
 from processes import Server, free_port, running
 
 pytestmark = pytest.mark.slow
 
-ALL_OPTIONS_WITH_REDIS = {
-    "use_cors": True,
-    "use_compression": True,
-    "cache_backend": "redis",
-    "ajax_demo": True,
-}
 ITEMS = "/api/v1/items"
 WORKERS = 4
 
 
 @pytest.fixture(scope="module")
 def project(cookies_session) -> Path:
-    return bake(cookies_session, ALL_OPTIONS_WITH_REDIS)
+    return bake(cookies_session, ALL_ON)
 
 
 class Redis:
