@@ -82,3 +82,10 @@ def test_a_cache_hit_costs_one_round_trip(client, redis_server):
 
     # The version and the page in one MGET (memoize would need two requests).
     assert redis_commands(monitor) - before == 1
+
+
+def test_replies_are_parsed_in_c(app):
+    (backend,) = app.extensions["cache"].values()
+    connection = backend._read_client.connection_pool.make_connection()
+    # redis-py falls back to its pure-Python parser when hiredis is missing.
+    assert type(connection._parser).__name__ == "_HiredisParser"

@@ -14,8 +14,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Flask, Request, Response, g
+from flask import Flask, Request
 from flask_compress import Compress
+
+from .headers import body_etag
 
 COMPRESSED_MIMETYPES = ["application/json", "application/problem+json"]
 # Per worker; the least recently sent bodies go first.
@@ -29,19 +31,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_CACHE_KEY", _etag_key)
     # Flask-Compress does not register itself; tests look at its cache here.
     app.extensions["compress"] = Compress(app)
-    # Registered after Compress(app), so it runs just before it (Flask runs
-    # after_request functions in reverse): the ETag is set by then.
-    app.after_request(_remember_etag)
-
-
-def _remember_etag(response: Response) -> Response:
-    etag, weak = response.get_etag()
-    g.compression_key = etag if etag and not weak else ""
-    return response
 
 
 def _etag_key(_request: Request) -> str:
-    return g.get("compression_key", "")
+    # headers.py runs before Flask-Compress (see create_app) and has set it.
+    return body_etag()
 
 
 class RecentBodies:

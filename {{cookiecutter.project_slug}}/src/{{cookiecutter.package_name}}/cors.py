@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
         # A request without Origin is not a CORS request: Flask-CORS would
         # otherwise list every allowed origin in it, one header each.
         always_send=False,
+        # vary_on_origin says it, for every API answer and in one header.
+        vary_header=False,
     )
 
 
@@ -32,15 +34,12 @@ def vary_on_origin(response: Response) -> Response:
 
     Flask-CORS says so only when several origins are allowed, yet even with one
     an allowed origin gets ``Access-Control-Allow-Origin`` and another does not.
+    Like Flask-Compress, it adds to the one ``Vary`` header already there.
     """
     if request.path.startswith("/api/"):
-        # One Vary header, whoever added to it (Flask-Compress, Flask-CORS).
-        values = [
-            value.strip()
-            for header in response.headers.getlist("Vary")
-            for value in header.split(",")
-        ]
-        if "origin" not in (value.lower() for value in values):
-            values.append("Origin")
-        response.headers["Vary"] = ", ".join(values)
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Origin"
+        elif "origin" not in (name.strip() for name in vary.lower().split(",")):
+            response.headers["Vary"] = f"{vary}, Origin"
     return response

@@ -22,9 +22,9 @@ ALLOWED_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-")
 
 
 def init_app(app: Flask) -> None:
-    # Call it before any other part registers hooks: its before_request then
-    # runs first and its after_request last, over errors and 304s alike.
-    app.before_request(_assign)
+    # Call it before any other part registers hooks: its after_request then
+    # runs last, over errors and 304s alike. The id itself is chosen on first
+    # use (a log line, or this header): no before_request hook is needed.
     app.after_request(_attach)
 
 
@@ -42,11 +42,6 @@ def accepted(sent: str | None) -> str:
         return sent
     # 128 random bits as 32 hex digits, like uuid4().hex at half the cost.
     return os.urandom(16).hex()
-
-
-def _assign() -> None:
-    # The first hook of the request (see init_app): nothing has chosen yet.
-    g.request_id = accepted(request.environ.get(_ENVIRON_KEY))
 
 
 def _attach(response: Response) -> Response:

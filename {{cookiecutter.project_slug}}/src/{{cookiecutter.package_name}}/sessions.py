@@ -19,9 +19,15 @@ from flask.sessions import (
 
 class SessionOnDemand(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and not self._sends_cookie(app, request):
             return self.session_class()
         return super().open_session(app, request)
+
+    def _sends_cookie(self, app: Flask, request: Request) -> bool:
+        # No Cookie header at all is the common case: skip parsing one.
+        return "HTTP_COOKIE" in request.environ and (
+            self.get_cookie_name(app) in request.cookies
+        )
 
     def save_session(
         self, app: Flask, session: SessionMixin, response: Response
