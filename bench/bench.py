@@ -490,7 +490,7 @@ def render(
             target, met = (">= 85% (aim 90%)", share >= 0.85)
             if label == "compared":
                 target, met = "", None
-            goal(f"`GET /health`: {label} / bare Flask", f"{share:.0%}", target, met)
+            goal(f"`GET /health`: {label} / bare Flask", f"{share:.1%}", target, met)
     speedup = ratio("orjson", "standard json")
     goal("2,000 items: orjson / standard provider, req/s", f"{speedup:.2f}x",
          ">= 4x", speedup >= 4)  # fmt: skip
@@ -511,12 +511,12 @@ def render(
         goal(f"20 ms read, {backend} cache hit / uncached", f"{hit:.1f}x",
              ">= 20x", hit >= 20)  # fmt: skip
     share = ratio("redis hit", "simple hit")
-    goal("cache hit: redis / simple", f"{share:.0%}", ">= 75%", share >= 0.75)
+    goal("cache hit: redis / simple", f"{share:.1%}", ">= 75%", share >= 0.75)
     if "compared gzip" in by_label:
         share = ratio("compared gzip", "orjson")
         goal("2,000 items, gzip: compared / uncompressed", f"{share:.0%}")
         share = ratio("compared redis hit", "simple hit")
-        goal("cache hit: compared redis / simple", f"{share:.0%}")
+        goal("cache hit: compared redis / simple", f"{share:.1%}")
 
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
