@@ -120,6 +120,19 @@ def test_bodies_without_a_strong_etag_are_not_kept(app, client):
     assert app.extensions["compress"].cache.get("gzip;") is None
 
 
+def test_an_answer_without_etag_never_gets_another_requests_body(app, long_names):
+    headers = {"Accept-Encoding": "gzip"}
+    sent = {"note": "echo " * 200}
+    client = app.test_client()
+    # One app context for both requests: state kept in ``g`` would leak.
+    with app.app_context():
+        client.get(ITEMS, headers=headers)
+        echoed = client.post("/api/v1/echo", json=sent, headers=headers)
+
+    assert echoed.headers["Content-Encoding"] == "gzip"
+    assert app.json.loads(gzip.decompress(echoed.data)) == sent
+
+
 def test_kept_bodies_stay_within_their_byte_budget():
     kept = RecentBodies(max_bytes=10)
     kept.set("gzip;a", b"12345")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.http import remove_entity_headers
 
 UNIFORM_HEADERS = {
@@ -17,7 +17,9 @@ UNIFORM_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-_ETAG_KEY = "body_etag"
+# Kept in the request's environ, not ``g``: several requests share one ``g``
+# when they run inside one app context (as in tests).
+_ETAG_KEY = f"{__name__}.body_etag"
 _IF_NONE_MATCH = "HTTP_IF_NONE_MATCH"  # the WSGI name of the request header
 
 
@@ -46,7 +48,7 @@ def body_etag() -> str:
 
     Set before compression runs: it keys the compressed bodies it keeps.
     """
-    return g.get(_ETAG_KEY, "")
+    return request.environ.get(_ETAG_KEY, "")
 
 
 def _is_cacheable(response: Response) -> bool:
@@ -66,7 +68,7 @@ def _conditional(response: Response, replace_etag: bool) -> Response:
         response.headers["ETag"] = quoted
     else:
         response.headers.add("ETag", quoted)
-    setattr(g, _ETAG_KEY, etag)
+    request.environ[_ETAG_KEY] = etag
     # Most requests send no If-None-Match: parse it only when there is one.
     sent = request.environ.get(_IF_NONE_MATCH)
     if sent and request.if_none_match.contains_weak(etag):
