@@ -283,6 +283,8 @@ def start_gunicorn(
             "--bind", f"127.0.0.1:{port}",
             "--workers", "1", "--worker-class", "sync",
             "--log-level", "warning",
+            # One per-user control socket path: parallel servers would collide.
+            "--no-control-socket",
             app,
         ],
         cwd=work,

@@ -145,7 +145,13 @@ def problem(response, body: bytes) -> dict:
 def test_gunicorn_serves_the_baked_app_and_stops_cleanly(cookies, tmp_path):
     project = bake(cookies, DEFAULTS)
     port = free_port()
-    env = gunicorn_environment(project, tmp_path, port)
+    # Where gunicorn would put its per-user control socket.
+    home, runtime = tmp_path / "home", tmp_path / "runtime"
+    home.mkdir()
+    runtime.mkdir()
+    env = gunicorn_environment(
+        project, tmp_path, port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime)
+    )
 
     with running(GUNICORN, cwd=project, env=env, port=port,
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
@@ -185,6 +191,9 @@ def test_gunicorn_serves_the_baked_app_and_stops_cleanly(cookies, tmp_path):
 
     assert "Traceback" not in server.output()
     assert "Shutting down" in server.output()
+    # No control socket that another gunicorn of the same user would collide
+    # with (gunicorn logs it when it listens, and removes it when it stops).
+    assert "Control socket" not in server.output()
 
 
 @pytest.mark.slow

@@ -27,6 +27,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, requests in flight get this long to finish.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
+# Signals (HUP, TERM, TTIN/TTOU) and the process manager control gunicorn. Its
+# control socket has one path per user ($HOME/.gunicorn/gunicorn.ctl), shared
+# by every gunicorn that user runs on the host: a second app could not bind it,
+# and gunicornc would manage whichever app came first.
+control_socket_disable = True
 
 # One line per request on stdout, for the container platform to collect.
 accesslog = "-"
