@@ -36,5 +36,19 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
         "cache hit: redis / simple",
     ):
         assert row in table, table
-    for load in ("bare Flask", "standard json", "gzip", "br", "simple hit"):
+    for load in ("bare Flask", "standard json", "prebuilt", "gzip", "br", "simple hit"):
         assert f"| {load} |" in table, table
+
+
+def test_bounds_prints_every_part_in_microseconds():
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bounds.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    parts = [line for line in result.stdout.splitlines() if line.endswith(" µs")]
+    assert len(parts) == 10, result.stdout
+    assert all(float(line.split()[-2]) > 0 for line in parts), result.stdout
