@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import signal
 import socket
 import subprocess
@@ -54,6 +55,18 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def events(self) -> list[dict]:
+        """The output as log events: every line must be one JSON object."""
+        return [json.loads(line) for line in self.output().splitlines()]
+
+    def access_events(self) -> dict[str, dict]:
+        """gunicorn's access events by request id."""
+        return {
+            event["request_id"]: event
+            for event in self.events()
+            if event["logger"] == "gunicorn.access"
+        }
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers=None

@@ -160,6 +160,7 @@ def test_gunicorn_serves_the_baked_app_and_stops_cleanly(cookies, tmp_path):
         response, body = server.request("GET", "/api/v1/health")
         assert response.status == 200
         assert json.loads(body)["status"] == "ok"
+        health_id = response.getheader("X-Request-ID")
 
         response, body = server.request(
             "POST",
@@ -194,6 +195,13 @@ def test_gunicorn_serves_the_baked_app_and_stops_cleanly(cookies, tmp_path):
     # No control socket that another gunicorn of the same user would collide
     # with (gunicorn logs it when it listens, and removes it when it stops).
     assert "Control socket" not in server.output()
+    # gunicorn's own events and the access log: JSON lines, like the app's.
+    events = server.events()
+    assert {"gunicorn.error", "gunicorn.access"} <= {e["logger"] for e in events}
+    access = server.access_events()[health_id]
+    assert (access["method"], access["path"], access["status"]) == (
+        "GET", "/api/v1/health", 200,
+    )  # fmt: skip
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ import os
 
 from flask.helpers import get_debug_flag
 
+from {{ cookiecutter.package_name }}.logs import gunicorn_logging
+
 # Debug mode skips the SECRET_KEY check and lets exceptions escape the JSON
 # error handlers: the production server never runs with it.
 if get_debug_flag():
@@ -33,7 +35,8 @@ keepalive = 5
 # and gunicornc would manage whichever app came first.
 control_socket_disable = True
 
-# One line per request on stdout, for the container platform to collect.
-accesslog = "-"
-errorlog = "-"
+# gunicorn's own events and one event per request: JSON lines on stdout, like
+# the app's (see logs.py), for the container platform to collect.
+logconfig_dict = gunicorn_logging()
+# The "message" of each request's event; its parts are fields of the event too.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'

@@ -4,8 +4,9 @@ import json
 import logging
 
 import pytest
+from gunicorn.glogging import SafeAtoms
 
-from {{ cookiecutter.package_name }}.logs import StdoutHandler
+from {{ cookiecutter.package_name }}.logs import AccessFormatter, StdoutHandler
 from {{ cookiecutter.package_name }}.settings import SettingsError, from_environment
 
 
@@ -128,3 +129,49 @@ def test_log_level_comes_from_the_environment():
 def test_an_unknown_log_level_stops_the_app(make_app):
     with pytest.raises(SettingsError, match="LOG_LEVEL"):
         make_app(LOG_LEVEL="LOUD")
+
+
+def test_a_gunicorn_access_event_has_the_request_as_fields():
+    # What gunicorn passes for one request: its format, and the atoms.
+    atoms = SafeAtoms(
+        {
+            "h": "10.0.0.7",
+            "r": "GET /api/v1/items?limit=5 HTTP/1.1",
+            "m": "GET",
+            "U": "/api/v1/items",
+            "s": "200",
+            "B": 2388,
+            "M": 3,
+            "a": 'agent "quoted"',
+            "{x-request-id}o": "trace-42",
+        }
+    )
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1,
+        '%(h)s "%(r)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s', (atoms,), None,
+    )  # fmt: skip
+
+    event = json.loads(AccessFormatter().format(record))
+
+    assert event["message"] == (
+        '10.0.0.7 "GET /api/v1/items?limit=5 HTTP/1.1" 200 2388 3ms trace-42'
+    )
+    assert {key: event[key] for key in (
+        "logger", "request_id", "method", "path", "status", "bytes",
+        "duration_ms", "remote_addr", "user_agent",
+    )} == {
+        "logger": "gunicorn.access", "request_id": "trace-42", "method": "GET",
+        "path": "/api/v1/items", "status": 200, "bytes": 2388,
+        "duration_ms": 3, "remote_addr": "10.0.0.7", "user_agent": 'agent "quoted"',
+    }  # fmt: skip
+
+
+def test_an_access_event_without_length_or_id_has_none_and_a_dash():
+    atoms = SafeAtoms({"m": "HEAD", "U": "/", "s": "304", "B": None, "M": 0})
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, "%(m)s", (atoms,), None
+    )
+
+    event = json.loads(AccessFormatter().format(record))
+
+    assert (event["status"], event["bytes"], event["request_id"]) == (304, None, "-")
