@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ALL_COMBINATIONS, bake, combination_id
+from conftest import ALL_COMBINATIONS, bake, combination_id, run_baked_pytest
 from validate_pyproject import api as validate_pyproject
 
 PACKAGE = "flask_api"  # the package_name derived from the default project_name
@@ -156,6 +156,23 @@ def test_combination_bakes_clean(cookies, context):
     for args in (["check"], ["format", "--check"]):
         ruff = run_ruff(*args, cwd=project)
         assert ruff.returncode == 0, f"ruff {' '.join(args)}:\n{ruff.stdout}"
+
+
+def test_a_long_origin_list_bakes_lint_clean_and_its_tests_pass(cookies):
+    # Several long origins: the answer is written into Python source.
+    origins = ",".join(
+        f"https://frontend-{number}.a-long-company-domain.example.com:8443"
+        for number in range(4)
+    )
+    project = bake(cookies, {"use_cors": True, "cors_origins": origins})
+
+    for args in (["check"], ["format", "--check"]):
+        ruff = run_ruff(*args, cwd=project)
+        assert ruff.returncode == 0, f"ruff {' '.join(args)}:\n{ruff.stdout}"
+    result = run_baked_pytest(
+        project, "-q", "tests/test_cors.py", "tests/test_settings.py"
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
 def test_the_matrix_covers_every_combination():

@@ -11,6 +11,10 @@ from typing import Any
 from flask import Flask
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+{%- if cookiecutter.use_cors %}
+# The origins answered when the project was generated; CORS_ORIGINS overrides.
+DEFAULT_CORS_ORIGINS = "{{ cookiecutter.cors_origins }}"
+{%- endif %}
 
 
 class SettingsError(RuntimeError):
@@ -27,9 +31,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "LOG_LEVEL": environ.get("LOG_LEVEL") or "INFO",
 {%- if cookiecutter.use_cors %}
-        "CORS_ORIGINS": _split_list(
-            environ.get("CORS_ORIGINS", "{{ cookiecutter.cors_origins }}")
-        ),
+        "CORS_ORIGINS": _split_list(environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS)),
 {%- endif %}
 {%- if cookiecutter.cache_backend == "simple" %}
         "CACHE_TYPE": "SimpleCache",
