@@ -1,18 +1,23 @@
 """Load the baked API and a bare Flask app side by side, and print the figures.
 
-Run it through ``bench/run`` (which installs wrk and redis-server first):
+Run it through ``bench/run`` (which installs wrk, redis-server and the FastAPI
+peer's packages first):
 
-    bench/run            full run, about 6 minutes; rewrites the README's table
+    bench/run            full run, about 9 minutes; rewrites the README's table
     bench/run --smoke    one short round of everything: proves the bench works
 
-Every server is gunicorn with ONE sync worker, the same for each app: on this
-two-core machine wrk gets one core and the worker the other, so requests/s
+Every Flask server is gunicorn with ONE sync worker, the same for each app: on
+this two-core machine wrk gets one core and the worker the other, so requests/s
 measure what a request costs the app, not how the two fight for cores. Sync is
 gunicorn's default worker class; it closes the connection after each answer,
-for every app alike. Loads run in rounds, and each round alternates the order of
-the apps it compares, so drift of a shared machine cancels out; figures are the
-medians over rounds, ratios the median of each round's ratio. Any answer that is
-not 2xx, and any socket error, fails the run.
+for every Flask app alike. The FastAPI peer (``apps/fastapi_peer``) runs as its
+template deploys it, under uvicorn with ONE worker, which keeps connections
+alive: its "new connection each" row shows what that is worth. Loads run in
+rounds, and each round alternates the order of the apps it compares, so drift
+of a shared machine cancels out; figures are the medians over rounds, ratios
+the median of each round's ratio. Any answer that is not 2xx (not 201 for a
+create), and any socket error, fails the run. Writes are loaded last, each app
+on a database of its own, so that no read is measured on a table they grew.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import platform
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -35,6 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cookiecutter.main import cookiecutter
 
@@ -67,6 +75,11 @@ ITEMS = "/api/v1/items"
 BIG_PAGE = f"{ITEMS}?limit=2000"
 BIG_PAGE_ITEMS = 2000
 SMALL_PAGE_ITEMS = 20
+SMALL_PAGE = f"{ITEMS}?limit={SMALL_PAGE_ITEMS}"
+# Which seeded item the one-item rows read: any, the same for every app.
+READ_ITEM_NUMBER = 10
+NEW_ITEM = '{"name": "benchmark item", "quantity": 1}'
+PEER_MODULES = ("fastapi", "sqlmodel", "uvicorn")
 # What a browser calling the API from another origin sends: every layer of the
 # stack (CORS, compression negotiation) has work to do on every request.
 IDENTITY = (("Accept-Encoding", "identity"),)
@@ -75,12 +88,18 @@ BROWSER_HEADERS = (("Origin", "http://localhost:3000"), ("Accept-Encoding", "ide
 
 @dataclass(frozen=True)
 class Load:
-    """One wrk load: a server, a path and the request headers."""
+    """One wrk load: a server, a request and the status every answer must have.
+
+    ``status`` None accepts any 2xx; a ``body`` is sent as JSON.
+    """
 
     label: str
     server: str
     path: str
     headers: tuple[tuple[str, str], ...] = ()
+    method: str = "GET"
+    body: str | None = None
+    status: int | None = None
 
 
 @dataclass
@@ -107,6 +126,12 @@ def main() -> int:
             "bench needs wrk and redis-server: run bench/run, "
             "or apt-get install wrk redis-server"
         )
+    missing = [name for name in PEER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        sys.exit(
+            f"the FastAPI peer needs {', '.join(missing)}: run bench/run, "
+            "which installs them into .venv"
+        )
 
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         work = Path(scratch)
@@ -125,11 +150,21 @@ def main() -> int:
         with contextlib.ExitStack() as stack:
             redis_url = stack.enter_context(running_redis(redis_server, work))
             servers = stack.enter_context(running_servers(work, bakes, redis_url))
-            seed(servers["all-options"], BIG_PAGE_ITEMS)
+            created = seed(servers["all-options"], BIG_PAGE_ITEMS)
             _, page = request(servers["all-options"], "GET", BIG_PAGE)
             (work / "page.json").write_bytes(page)
             seed(servers["slow-uncached"], SMALL_PAGE_ITEMS)
-            loads = plan(args.compare_template is not None)
+            # The same rows, ids included, in the FastAPI peer's table.
+            copy_items(work / "items.sqlite3", work / "fastapi.sqlite3")
+            item_paths = {
+                "all-options": created[READ_ITEM_NUMBER],
+                "fastapi": created[READ_ITEM_NUMBER],
+            }
+            if "compared" in servers:
+                # Its own database: a template change may change what it stores.
+                compared = seed(servers["compared"], BIG_PAGE_ITEMS)
+                item_paths["compared"] = compared[READ_ITEM_NUMBER]
+            loads = plan(item_paths)
             results = measure(wrk, servers, loads, args.rounds, args.duration)
     serialization = serialization_speedup(json.loads(page), args.rounds)
     report = render(results, loads, args, serialization)
@@ -212,12 +247,19 @@ def server_specs(bakes: dict[str, Path], work: Path, redis_url: str) -> dict:
     prebuilt_body = {"PREBUILT_BODY": str(work / "page.json")}
     specs = {
         "bare": ([apps], "bare:app", {}),
+        # Served by uvicorn, not gunicorn (see start_server).
+        "fastapi": ([apps], "fastapi_peer.main:app", {}),
         "prebuilt": ([apps], "prebuilt:app", prebuilt_body),
         "all-options": ([bakes["all-options"]], "flask_api:create_app()", items_db),
         "all-off": ([bakes["all-off"]], "flask_api:create_app()", {}),
         "standard-json": (
             [bakes["all-options"], apps],
             "variants:standard_json()",
+            items_db,
+        ),
+        "all-options-uncached": (
+            [bakes["all-options"], apps],
+            "variants:uncached()",
             items_db,
         ),
         "slow-uncached": (
@@ -237,7 +279,8 @@ def server_specs(bakes: dict[str, Path], work: Path, redis_url: str) -> dict:
         ),
     }
     if "compared" in bakes:
-        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", items_db)
+        # Its own database (compared.sqlite3), seeded through its own API.
+        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", {})
         specs["compared-slow-redis"] = (
             [bakes["compared-redis"], apps],
             "variants:slow_database()",
@@ -256,18 +299,19 @@ def running_servers(
         for name, (path, app, extra_env) in server_specs(
             bakes, work, redis_url
         ).items():
-            servers[name] = start_gunicorn(name, path, app, extra_env, work)
+            servers[name] = start_server(name, path, app, extra_env, work)
         for server in servers.values():
-            wait_for(lambda s=server: _healthy(s), f"gunicorn for {server.name}")
+            wait_for(lambda s=server: _healthy(s), f"the server of {server.name}")
         yield servers
     finally:
         for server in servers.values():
             stop(server.process)
 
 
-def start_gunicorn(
+def start_server(
     name: str, path: list[Path], app: str, extra_env: dict, work: Path
 ) -> Server:
+    """gunicorn with one sync worker; the FastAPI peer: uvicorn with one worker."""
     port = free_port()
     env = {
         **os.environ,
@@ -276,9 +320,18 @@ def start_gunicorn(
         "DATABASE_URL": f"sqlite:///{work / (name + '.sqlite3')}",
         **extra_env,
     }
-    # cwd has no gunicorn.conf.py: every app runs with these settings alone.
-    process = subprocess.Popen(
-        [
+    if name == "fastapi":
+        # As `fastapi run` serves it (uvloop and httptools), access log off
+        # like gunicorn's here.
+        command = [
+            sys.executable, "-m", "uvicorn",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            "--log-level", "warning", "--no-access-log",
+            app,
+        ]  # fmt: skip
+    else:
+        # cwd has no gunicorn.conf.py: every app runs with these settings alone.
+        command = [
             sys.executable, "-m", "gunicorn",
             "--bind", f"127.0.0.1:{port}",
             "--workers", "1", "--worker-class", "sync",
@@ -286,16 +339,14 @@ def start_gunicorn(
             # One per-user control socket path: parallel servers would collide.
             "--no-control-socket",
             app,
-        ],
-        cwd=work,
-        env=env,
-    )  # fmt: skip
+        ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=work, env=env)
     return Server(name, port, process)
 
 
 def _healthy(server: Server) -> bool:
     if server.process.poll() is not None:
-        sys.exit(f"gunicorn for {server.name} exited with {server.process.returncode}")
+        sys.exit(f"the server of {server.name} exited with {server.process.returncode}")
     status, _ = request(server, "GET", HEALTH)
     return status == 200
 
@@ -334,22 +385,59 @@ def request(
         connection.close()
 
 
-def seed(server: Server, count: int) -> None:
-    """Create ``count`` items through the API; about 96 bytes of JSON each."""
+def seed(server: Server, count: int) -> list[str]:
+    """Create ``count`` items through the API (about 96 bytes of JSON each).
+
+    Returns the path of each new item, from the ``Location`` of its answer.
+    """
+    paths = []
     for number in range(count):
         item = {"name": f"benchmark item {number:04d}", "quantity": number % 100}
-        status, body = request(server, "POST", ITEMS, item)
-        if status != 201:
-            sys.exit(f"seeding {server.name} failed: {status} {body[:200]!r}")
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", ITEMS, json.dumps(item), headers)
+            response = connection.getresponse()
+            body, location = response.read(), response.getheader("Location", "")
+        finally:
+            connection.close()
+        if response.status != 201 or not location:
+            sys.exit(f"seeding {server.name} failed: {response.status} {body[:200]!r}")
+        paths.append(urlsplit(location).path)
+    return paths
 
 
-def plan(compare: bool) -> list[list[Load]]:
-    """Groups of loads; the loads of a group are compared with each other."""
+def copy_items(source: Path, target: Path) -> None:
+    """Copy every item row, ids included, into a table of the same shape."""
+    with contextlib.closing(sqlite3.connect(target, timeout=10)) as database:
+        database.execute("ATTACH DATABASE ? AS source", (str(source),))
+        with database:
+            database.execute(
+                "INSERT INTO items (id, name, quantity, created_at) "
+                "SELECT id, name, quantity, created_at FROM source.items"
+            )
+
+
+def plan(item_paths: dict[str, str]) -> list[list[Load]]:
+    """Groups of loads; the loads of a group are compared with each other.
+
+    ``item_paths`` names, for each server the one-item rows load, the path of
+    one seeded item; a "compared" entry adds the compared template's rows.
+    """
+    compare = "compared" in item_paths
+    fresh_connections = (*BROWSER_HEADERS, ("Connection", "close"))
     groups = [
         [
             Load("bare Flask", "bare", HEALTH, BROWSER_HEADERS),
             Load("all options", "all-options", HEALTH, BROWSER_HEADERS),
             Load("all off", "all-off", HEALTH, BROWSER_HEADERS),
+            Load("FastAPI peer", "fastapi", HEALTH, BROWSER_HEADERS),
+            Load(
+                "FastAPI peer, new connection each",
+                "fastapi",
+                HEALTH,
+                fresh_connections,
+            ),
         ],
         [
             Load("orjson", "all-options", BIG_PAGE, IDENTITY),
@@ -369,13 +457,48 @@ def plan(compare: bool) -> list[list[Load]]:
             Load("simple hit", "slow-simple", ITEMS),
             Load("redis hit", "slow-redis", ITEMS),
         ],
+        [
+            Load("one item", "all-options", item_paths["all-options"], BROWSER_HEADERS),
+            Load("FastAPI one item", "fastapi", item_paths["fastapi"], BROWSER_HEADERS),
+        ],
+        [
+            Load("20 items", "all-options", SMALL_PAGE, BROWSER_HEADERS),
+            Load(
+                "20 items, no cache",
+                "all-options-uncached",
+                SMALL_PAGE,
+                BROWSER_HEADERS,
+            ),
+            Load("FastAPI 20 items", "fastapi", SMALL_PAGE, BROWSER_HEADERS),
+        ],
+        # Last: every create grows its app's table.
+        [
+            creating("create", "all-options"),
+            creating("FastAPI create", "fastapi"),
+        ],
     ]
     if compare:
         gzip = (("Accept-Encoding", "gzip"),)
         groups[0].append(Load("compared", "compared", HEALTH, BROWSER_HEADERS))
         groups[1].append(Load("compared gzip", "compared", BIG_PAGE, gzip))
         groups[2].append(Load("compared redis hit", "compared-slow-redis", ITEMS))
+        groups[3].append(
+            Load(
+                "compared one item",
+                "compared",
+                item_paths["compared"],
+                BROWSER_HEADERS,
+            )
+        )
+        groups[5].append(creating("compared create", "compared"))
     return groups
+
+
+def creating(label: str, server: str) -> Load:
+    """POST a new item, as a browser does; every answer must be 201."""
+    return Load(
+        label, server, ITEMS, BROWSER_HEADERS, method="POST", body=NEW_ITEM, status=201
+    )
 
 
 def measure(
@@ -398,27 +521,36 @@ def measure(
     return results
 
 
-def run_wrk(wrk: str, server: Server, load: Load, duration: float) -> Result:
+def run_wrk(
+    wrk: str, server: Server, load: Load, duration: float, connections: int = 4
+) -> Result:
     command = [
-        wrk, "--threads", "1", "--connections", "4",
+        wrk, "--threads", "1", "--connections", str(connections),
         "--duration", f"{max(duration, 1):g}s", "--latency",
         "--script", str(BENCH / "wrk_report.lua"),
     ]  # fmt: skip
     for name, value in load.headers:
         command += ["--header", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{server.port}{load.path}")
+    # wrk_report.lua's own arguments: the method, the JSON body, the status.
+    command += ["--", f"method={load.method}"]
+    if load.body is not None:
+        command.append(f"body={load.body}")
+    if load.status is not None:
+        command.append(f"status={load.status}")
     output = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=duration + 60
     )
     summary = json.loads(output.stdout.strip().splitlines()[-1])
     failures = {
         key: summary[key]
-        for key in ("not_2xx", "connect", "read", "write", "timeout")
+        for key in ("not_2xx", "unexpected", "connect", "read", "write", "timeout")
         if summary[key]
     }
     if failures or not summary["requests"]:
         sys.exit(
-            f"{load.label} ({load.path}): failed requests {failures}\n{output.stdout}"
+            f"{load.label} ({load.method} {load.path}): failed requests {failures}"
+            f"\n{output.stdout}"
         )
     seconds = summary["duration_us"] / 1e6
     return Result(
@@ -519,11 +651,28 @@ def render(
         goal("2,000 items, gzip: compared / uncompressed", f"{share:.0%}")
         share = ratio("compared redis hit", "simple hit")
         goal("cache hit: compared redis / simple", f"{share:.1%}")
+        share = ratio("compared one item", "one item")
+        goal("`GET /items/<id>`: compared / all options", f"{share:.1%}")
+        share = ratio("compared create", "create")
+        goal("`POST /items`: compared / all options", f"{share:.1%}")
+    for name, ours, peer in (
+        ("`GET /health`: all options", "all options", "FastAPI peer"),
+        ("`GET /health`: all options", "all options",
+         "FastAPI peer, new connection each"),
+        ("`GET /items/<id>`: all options", "one item", "FastAPI one item"),
+        ("`GET /items?limit=20`: all options (cache hit)", "20 items",
+         "FastAPI 20 items"),
+        ("`GET /items?limit=20`: all options, no cache", "20 items, no cache",
+         "FastAPI 20 items"),
+        ("`POST /items`: all options", "create", "FastAPI create"),
+    ):  # fmt: skip
+        goal(f"{name} / {peer}", f"{ratio(ours, peer):.2f}x")
 
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
         f"`bench/run`, {args.rounds} rounds of {args.duration:g} s per load, "
-        "gunicorn with 1 sync worker per app, wrk with 1 thread and 4 connections.",
+        "gunicorn with 1 sync worker per Flask app, uvicorn with 1 worker for the "
+        "FastAPI peer, wrk with 1 thread and 4 connections.",
         "",
         "| Goal | Measured | Target | |",
         "|---|---:|---|---|",
@@ -538,7 +687,7 @@ def render(
     for group in groups:
         for load in group:
             accept = dict(load.headers).get("Accept-Encoding", "")
-            request_text = f"`GET {load.path}`" + (
+            request_text = f"`{load.method} {load.path}`" + (
                 f" {accept}" if accept not in ("", "identity") else ""
             )
             lines.append(

@@ -47,3 +47,10 @@ def slow_database_uncached() -> Flask:
 def _slow_get_db():
     time.sleep(DATABASE_DELAY_SECONDS)
     return get_db()
+
+
+def uncached() -> Flask:
+    """The baked app with Flask-Caching's NullCache: every page read hits SQLite."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return create_app({"CACHE_TYPE": "NullCache"})
