@@ -1,10 +1,12 @@
-"""Remove what the chosen options leave unused.
+"""Remove what the chosen options leave unused, then say what to do next.
 
 One table: an option's value, and the paths (relative to the new project) that
 exist only for the other values. Code and tests of an option live in their own
 files, so deleting files is all that pruning takes.
 """
 
+import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +22,11 @@ CHOSEN = {
     "use_github_actions": "{{ cookiecutter.use_github_actions }}" == "True",
     "ajax_demo": "{{ cookiecutter.ajax_demo }}" == "True",
 }
+
+# cookiecutter records where it was asked to write; cruft does not, and its
+# update, diff and check generate into a temporary directory, where next steps
+# would send the person to a directory about to vanish.
+SHOW_NEXT_STEPS = "{{ '_output_dir' in cookiecutter }}" == "True"
 
 REDIS_ONLY = ["tests/test_cache_redis.py", "tests/redis_server.py"]
 
@@ -63,9 +70,41 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def shown_path(project: Path) -> str:
+    """The project as the person can reach it from where they ran cookiecutter.
+
+    The hook runs inside the project; cookiecutter changed its own directory,
+    not the shell's, which PWD still names. Outside it: the absolute path.
+    """
+    shell_dir = os.environ.get("PWD", "")
+    if shell_dir and os.path.isdir(shell_dir):
+        start = Path(shell_dir).resolve()
+        if project.is_relative_to(start) and project != start:
+            return shlex.quote(project.relative_to(start).as_posix())
+    return shlex.quote(str(project))
+
+
+def next_steps(project: Path, chosen: dict) -> str:
+    lines = [
+        f"Created {project.name}. Next steps:",
+        f"  cd {shown_path(project)}",
+        "  python -m venv .venv && . .venv/bin/activate",
+        "  pip install -e '.[dev]'",
+        "  pytest",
+    ]
+    if chosen["cache_backend"] == "redis":
+        lines += [
+            "Redis cache: install redis-server (the tests start their own); for the",
+            "app, run `redis-server` or set REDIS_URL (see .env.example).",
+        ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     for path in paths_to_remove(CHOSEN):
         remove(path)
+    if SHOW_NEXT_STEPS:
+        print(next_steps(Path.cwd().resolve(), CHOSEN))
     return 0
 
 
