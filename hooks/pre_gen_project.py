@@ -3,6 +3,10 @@
 Cookiecutter renders this file with Jinja and runs it inside the freshly created
 (still empty) project directory. On a non-zero exit it deletes that directory, so
 every check happens here rather than after generation.
+
+A refused answer is reported as one line on stderr and the hook exits with
+status 1: it never raises, so no traceback of its own reaches the terminal
+(whatever cookiecutter prints about a failed hook is cookiecutter's).
 """
 
 import functools
@@ -13,22 +17,19 @@ import sys
 import unicodedata
 from pathlib import Path
 
-# The only Jinja in this file, kept inside a string so the file is valid Python
-# before rendering. No answer can close the raw string: JSON never has three
+# The only Jinja in this file, kept inside strings so the file is valid Python
+# before rendering. No answer can close a raw string: JSON never has three
 # unescaped double quotes in a row (an answer's own quotes arrive as \"), and
 # tojson also escapes ' as \u0027.
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+# cookiecutter.json's own entries, before rendering: how a derived default is
+# made. cookiecutter passes them; cruft does not, and a replay file holds
+# answers only, so there may be no expression to find here.
+TEMPLATE_ENTRIES = json.loads(r"""{{ _cookiecutter | default({}) | tojson }}""")
 
-# Must mirror the defaults in cookiecutter.json: an answer equal to its derived
-# default was not typed by the person, so an error in it is reported on the
-# field it came from instead.
-DERIVED_FROM = {
-    "project_slug": (
-        "project_name",
-        lambda name: name.lower().strip().replace(" ", "-").replace("_", "-"),
-    ),
-    "package_name": ("project_slug", lambda slug: slug.replace("-", "_")),
-}
+# Built by concatenation: a doubled brace (as an f-string would need) is Jinja.
+JINJA_EXPRESSION = "{" + "{"
+REFERENCED_FIELD = re.compile(r"\bcookiecutter\.(\w+)")
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 PACKAGE_RE = re.compile(r"[a-z_][a-z0-9_]*")
@@ -47,7 +48,10 @@ MAX_SLUG = 100
 MAX_TEXT = 200
 
 # A top-level package with one of these names would shadow, or be shadowed by,
-# a module the generated project (or its tooling) imports.
+# a module the generated project (or its tooling) imports. The standard library
+# comes from sys.stdlib_module_names of the interpreter running cookiecutter;
+# the baked project also runs on newer Pythons, whose additions are listed here.
+NEWER_STDLIB_MODULES = frozenset({"annotationlib", "compression"})  # 3.14
 RESERVED_PACKAGE_NAMES = frozenset(
     {
         "flask",
@@ -75,29 +79,15 @@ RESERVED_PACKAGE_NAMES = frozenset(
         "packaging",
         "setuptools",
         "pip",
-        "json",
-        "test",
+        "test",  # the regression-test package, not in stdlib_module_names
         "tests",
         "conftest",
-        "sqlite3",
-        "logging",
-        "typing",
-        "os",
-        "sys",
-        "re",
-        "email",
-        "http",
-        "uuid",
-        "decimal",
-        "datetime",
-        "string",
-        "secrets",
-        "hashlib",
         "config",
         "app",
         "wsgi",
     }
     | set(sys.stdlib_module_names)
+    | NEWER_STDLIB_MODULES
 )
 
 
@@ -245,16 +235,35 @@ VALIDATORS = {
 }
 
 
+def render(expression):
+    """Render a cookiecutter.json expression as cookiecutter did, or None.
+
+    The interpreter running this hook is the one running cookiecutter, so the
+    same Jinja environment (slugify filter included) is importable here.
+    """
+    try:
+        from cookiecutter.utils import create_env_with_context
+
+        context = {"cookiecutter": ANSWERS}
+        env = create_env_with_context(context)
+        return env.from_string(expression).render(**context)
+    except Exception:  # no derivation known: report the field as typed
+        return None
+
+
 def derived_from(field):
-    """Return the field this answer was derived from, if it was not typed."""
-    if field not in DERIVED_FROM:
-        return None
-    source, derive = DERIVED_FROM[field]
-    if not isinstance(ANSWERS.get(source), str):
-        return None
-    if ANSWERS.get(field) == derive(ANSWERS[source]):
-        return source
-    return None
+    """Return the fields this answer was derived from, if it was not typed.
+
+    An answer equal to what cookiecutter.json's own expression makes of the
+    other answers is a default the person accepted, so an error in it is
+    reported on the field they typed instead.
+    """
+    expression = TEMPLATE_ENTRIES.get(field)
+    if not isinstance(expression, str) or JINJA_EXPRESSION not in expression:
+        return []
+    if render(expression) != ANSWERS.get(field):
+        return []
+    return REFERENCED_FIELD.findall(expression)
 
 
 def find_errors():
@@ -266,12 +275,14 @@ def find_errors():
         if problem is None:
             continue
         bad.add(field)
-        source = derived_from(field)
-        if source in bad:
+        sources = derived_from(field)
+        if bad.intersection(sources):
             # The person typed the source, not this field: one error is enough.
             continue
-        if source:
-            problem += f" (derived from {source}; answer {field} explicitly)"
+        if sources:
+            problem += (
+                f" (derived from {' and '.join(sources)}; answer {field} explicitly)"
+            )
         errors.append(f"ERROR: {field} = {value!r}: {problem}")
     return errors
 

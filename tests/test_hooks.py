@@ -2,6 +2,8 @@
 
 import ast
 import json
+import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEMPLATE
-from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
+from cookiecutter.exceptions import FailedHookException
 from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import prompt_for_config
@@ -89,12 +91,12 @@ BAD_ANSWERS = [
     bad("slug-uppercase", "project_slug", "MyApi"),
     bad("slug-double-dot", "project_slug", "my..api"),
     bad("slug-too-long", "project_slug", "a" * 101),
-    bad(
-        "slug-from-accented-name",
-        "project_slug",
-        "café-api",
-        {"project_name": "Café API"},
-    ),
+    # Nothing to make a directory name of: the derived slug is a placeholder
+    # that is refused, reported as derived from the name.
+    bad("slug-from-name-without-letters", "project_slug", "-", {"project_name": "!!!"}),
+    # The placeholder slug lets the hook run and name the field itself.
+    bad("name-empty", "project_name", ""),
+    bad("name-blank-derived-slug", "project_name", "   "),
     bad(
         "name-blank",
         "project_name",
@@ -106,12 +108,13 @@ BAD_ANSWERS = [
     bad("package-flask", "package_name", "flask"),
     bad("package-json", "package_name", "json"),
     bad("package-stdlib-calendar", "package_name", "calendar"),
+    # New in Python 3.14, which the baked project supports.
+    bad("package-stdlib-compression", "package_name", "compression"),
+    bad("package-test", "package_name", "test"),
     bad("package-typed-with-dash", "package_name", "my-api"),
     bad("package-uppercase", "package_name", "MyApi"),
     bad("package-leading-digit", "package_name", "1api"),
-    bad(
-        "package-from-dotted-slug", "package_name", "my.api", {"project_slug": "my.api"}
-    ),
+    bad("package-from-digit-slug", "package_name", "1api", {"project_slug": "1api"}),
     bad("package-from-slug-flask", "package_name", "flask", {"project_slug": "flask"}),
     bad("email-without-at", "author_email", "you-at-example.com"),
     bad("email-with-quote", "author_email", 'a"b@example.com'),
@@ -293,13 +296,94 @@ def test_replayed_answers_are_checked_by_the_hook(
     assert tree(out) == []
 
 
-def test_empty_slug_fails_in_cookiecutter_before_the_hook(cookies, capfd):
-    """An empty slug names the output dir itself, which already exists."""
+def test_empty_project_name_is_refused_by_the_hook_in_one_line(
+    cookies, cookies_root, capfd
+):
+    """Not cookiecutter's '"." directory already exists': the slug made from an
+    empty name is a placeholder, so the hook runs and names the field."""
     result = cookies.bake(extra_context={"project_name": ""})
+    err = capfd.readouterr().err
 
-    assert result.exit_code == -1
-    assert isinstance(result.exception, OutputDirExistsException)
-    assert error_lines(capfd.readouterr().err) == []
+    assert isinstance(result.exception, FailedHookException)
+    assert error_lines(err) == ["ERROR: project_name = '': must not be empty"]
+    assert "directory already exists" not in err
+    assert tree(cookies_root) == ["bake00/"]
+
+
+def run_cookiecutter_cli(tmp_path, *args, env=None):
+    """The README's command in a terminal at tmp_path: what really reaches it."""
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), *args],
+        cwd=tmp_path,
+        env={**os.environ, "PWD": str(tmp_path), **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+
+
+# What cookiecutter 2.7 itself prints (on stdout, through its logger) whenever
+# a pre-gen hook exits non-zero, however the hook exits: the template cannot
+# remove it. Its first and last lines; between them, its own traceback.
+COOKIECUTTER_STOP_LINE = (
+    "ERROR: Stopping generation because pre_gen_project hook script "
+    "didn't exit successfully"
+)
+COOKIECUTTER_LAST_LINE = "Hook script failed (exit status: 1)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        pytest.param(
+            "project_slug=my app",
+            "ERROR: project_slug = 'my app': use lowercase letters, digits, '-', "
+            "'_' or '.', starting with a letter or digit",
+            id="slug-space",
+        ),
+        pytest.param(
+            "project_name=",
+            "ERROR: project_name = '': must not be empty",
+            id="name-empty",
+        ),
+        pytest.param(
+            "package_name=json",
+            "ERROR: package_name = 'json': would shadow a standard library or "
+            "dependency module of the same name",
+            id="package-stdlib",
+        ),
+    ],
+)
+def test_a_refused_answer_in_the_terminal(tmp_path, answer, line):
+    result = run_cookiecutter_cli(tmp_path, answer)
+
+    assert result.returncode == 1
+    # The template's own output: exactly the one line, no traceback of the hook.
+    assert result.stderr.splitlines() == [line]
+    assert "Traceback" not in result.stderr
+    # cookiecutter's own report, with nothing of the template in it: every
+    # frame of its traceback is cookiecutter's code, none the hook's.
+    out = result.stdout.splitlines()
+    assert out[0] == COOKIECUTTER_STOP_LINE
+    assert out[-1] == COOKIECUTTER_LAST_LINE
+    frames = [row for row in out if row.startswith("  File ")]
+    assert frames
+    assert all(f"cookiecutter{os.sep}hooks.py" in frame for frame in frames)
+    assert "pre_gen_project" not in "\n".join(out[1:])
+    assert tree(tmp_path) == []
+
+
+def test_the_hook_exits_with_a_status_never_a_traceback(cookies, capfd):
+    # Answers of the wrong type reach the checks as they are.
+    cookies.bake(
+        extra_context={"use_docker": None, "description": None, "version": 1.5}
+    )
+    err = capfd.readouterr().err
+
+    assert "Traceback" not in err
+    assert [line.split(" = ")[0] for line in err.splitlines()] == [
+        "ERROR: description",
+        "ERROR: use_docker",
+    ]
 
 
 GOOD_ANSWERS = [
@@ -311,6 +395,9 @@ GOOD_ANSWERS = [
         },
         id="accented-name-explicit-slug",
     ),
+    pytest.param({"project_name": "Café API"}, id="accented-name-derived-slug"),
+    pytest.param({"project_name": "日本語 API"}, id="non-latin-name"),
+    pytest.param({"project_slug": "my.api"}, id="dotted-slug-derived-package"),
     pytest.param(
         {"project_name": "He said \"hi\" \\ it's '''fine'''", "project_slug": "quotes"},
         id="quotes-and-backslash-in-name",
@@ -432,3 +519,100 @@ def test_the_readme_command_from_a_clone_bakes_the_defaults(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "flask-api" / "pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "package"),
+    [
+        pytest.param("Café API", "cafe-api", "cafe_api", id="accents-folded"),
+        pytest.param("Straße & Co. API", "strasse-co-api", "strasse_co_api", id="ss"),
+        pytest.param("My_App  2", "my-app-2", "my_app_2", id="underscore-spaces"),
+    ],
+)
+def test_names_are_folded_into_the_slug_and_package(cookies, name, slug, package):
+    result = cookies.bake(extra_context={"project_name": name})
+
+    assert result.exception is None
+    assert result.context["project_slug"] == slug
+    assert result.context["package_name"] == package
+    assert result.project_path.name == slug
+    assert (result.project_path / "src" / package / "__init__.py").is_file()
+
+
+def test_the_hook_follows_cookiecutter_json_derivations(
+    cookies, hook_only_template, tmp_path, capfd
+):
+    """The hook renders cookiecutter.json's own expressions, it keeps no copy:
+    change one there and the hook still knows the answer was derived."""
+    template = tmp_path / "changed-template"
+    shutil.copytree(hook_only_template, template)
+    questions = json.loads((template / "cookiecutter.json").read_text())
+    questions["project_slug"] = "{{ cookiecutter.project_name | lower }}"
+    (template / "cookiecutter.json").write_text(json.dumps(questions))
+
+    result = cookies.bake(
+        extra_context={"project_name": "My App"}, template=str(template)
+    )
+
+    assert isinstance(result.exception, FailedHookException)
+    [line] = error_lines(capfd.readouterr().err)
+    assert line.startswith("ERROR: project_slug = 'my app': ")
+    assert line.endswith(" (derived from project_name; answer project_slug explicitly)")
+
+
+# --- Next steps after a successful generation ----------------------------------
+
+NEXT_STEPS = [
+    "  python -m venv .venv && . .venv/bin/activate",
+    "  pip install -e '.[dev]'",
+    "  pytest",
+]
+
+
+@pytest.mark.parametrize("cache_backend", ["simple", "redis", "none"])
+def test_next_steps_are_printed_in_the_terminal(tmp_path, cache_backend):
+    result = run_cookiecutter_cli(tmp_path, f"cache_backend={cache_backend}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[:5] == [
+        "Created flask-api. Next steps:",
+        "  cd flask-api",
+        *NEXT_STEPS,
+    ]
+    if cache_backend == "redis":
+        assert len(lines) == 7
+        assert "redis-server" in lines[5]
+        assert "`redis-server`" in lines[6]
+        assert "REDIS_URL" in lines[6]
+    else:
+        assert len(lines) == 5
+        assert "redis" not in result.stdout.lower()
+
+
+def test_next_steps_name_the_output_dir_relative_to_the_shell(tmp_path):
+    result = run_cookiecutter_cli(
+        tmp_path, "-o", "out dir", "project_name=Café API", "use_docker=no"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Created cafe-api. Next steps:",
+        "  cd 'out dir/cafe-api'",
+        *NEXT_STEPS,
+    ]
+
+
+def test_next_steps_outside_the_shell_directory_give_the_absolute_path(cookies, capfd):
+    # pytest-cookies bakes in a temporary directory, not under PWD.
+    result = cookies.bake(extra_context={"cache_backend": "redis"})
+    out = capfd.readouterr().out
+
+    project = result.project_path.resolve()
+    assert out.splitlines()[:5] == [
+        f"Created {project.name}. Next steps:",
+        f"  cd {shlex.quote(str(project))}",
+        *NEXT_STEPS,
+    ]
+    assert "REDIS_URL" in out
