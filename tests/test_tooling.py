@@ -1,8 +1,9 @@
 """The baked project's container, CI and developer tooling pass the real tools.
 
-hadolint (Dockerfile), check-jsonschema and zizmor (GitHub Actions workflow),
-pre-commit (hook configuration, and its local ruff hooks run for real), and a
-check that ``.env.example`` lists exactly the variables the app reads.
+hadolint (Dockerfile), check-jsonschema and zizmor (GitHub Actions workflow and
+Dependabot configuration), pre-commit (hook configuration, and its local ruff
+hooks run for real), and a check that ``.env.example`` lists exactly the
+variables the app reads.
 """
 
 from __future__ import annotations
@@ -171,6 +172,52 @@ def test_zizmor_config_allows_tags_only_for_github_actions(cookies, tmp_path):
     assert "astral-sh/setup-uv@v6" in audit.stdout
     unpinned = re.findall(r"unpinned-uses.*\n(?:.*\n){0,2}.*uses: (\S+)", audit.stdout)
     assert unpinned == ["astral-sh/setup-uv@v6"], audit.stdout
+
+
+def check_dependabot_schema(config: Path) -> subprocess.CompletedProcess:
+    return run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", config],
+        cwd=config.parent,
+    )
+
+
+@pytest.mark.parametrize("use_docker", [True, False], ids=["docker", "no-docker"])
+def test_dependabot_config_is_valid_and_watches_each_manifest(cookies, use_docker):
+    project = bake(cookies, {"use_github_actions": True, "use_docker": use_docker})
+    config = project / ".github" / "dependabot.yml"
+
+    schema = check_dependabot_schema(config)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+    text = config.read_text()
+    assert "\n\n" not in text, "no blank line left by the docker block"
+    assert text.endswith("\n")
+    updates = yaml.safe_load(text)["updates"]
+    expected = ["pip", "github-actions", *(["docker"] if use_docker else [])]
+    assert [update["package-ecosystem"] for update in updates] == expected
+    # pyproject.toml, the workflows and the Dockerfile are all at the root.
+    assert all(update["directory"] == "/" for update in updates)
+    assert all(update["cooldown"]["default-days"] >= 7 for update in updates)
+
+    audit = zizmor(project)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings to report" in audit.stdout
+
+
+def test_dependabot_schema_does_flag_a_bad_config(cookies, tmp_path):
+    # The control: the schema check above could fail.
+    project = bake(cookies, {"use_github_actions": True})
+    config = project / ".github" / "dependabot.yml"
+    bad = tmp_path / "dependabot.yml"
+    bad.write_text(config.read_text().replace("github-actions", "github_actions"))
+
+    assert check_dependabot_schema(bad).returncode != 0
+
+
+def test_no_dependabot_config_without_github_actions(cookies):
+    project = bake(cookies, {"use_github_actions": False, "use_docker": True})
+
+    assert not (project / ".github").exists()
 
 
 # --- pre-commit -----------------------------------------------------------------
