@@ -23,7 +23,11 @@ OPTION_FILES = {
     "use_cors": [f"src/{PACKAGE}/cors.py", "tests/test_cors.py"],
     "use_compression": [f"src/{PACKAGE}/compression.py", "tests/test_compression.py"],
     "use_docker": ["Dockerfile", ".dockerignore"],
-    "use_github_actions": [".github/workflows/ci.yml", ".github/zizmor.yml"],
+    "use_github_actions": [
+        ".github/workflows/ci.yml",
+        ".github/zizmor.yml",
+        ".github/dependabot.yml",
+    ],
     "ajax_demo": [
         f"src/{PACKAGE}/demo.py",
         f"src/{PACKAGE}/static/index.html",
@@ -58,7 +62,15 @@ CACHE_TRACES = {
     "redis": [],
 }
 
-BASE_DEPENDENCIES = {"flask", "flask-orjson", "orjson", "gunicorn"}
+BASE_DEPENDENCIES = {
+    "flask",
+    "flask-orjson",
+    "flask-smorest",
+    "flask-swagger-ui",
+    "gunicorn",
+    "marshmallow",
+    "orjson",
+}
 OPTION_DEPENDENCIES = {
     "use_cors": {"flask-cors"},
     "use_compression": {"flask-compress"},

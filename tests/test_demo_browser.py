@@ -9,29 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import sys
-from pathlib import Path
 
 import pytest
+from browser import GUNICORN, gunicorn_environment, page_fixture  # noqa: F401
 from conftest import bake
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from processes import free_port, running
-
-# The production command of the baked README: gunicorn.conf.py names the app.
-GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # the suite runs as root in CI
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    # Only loopback: no update checks, sync or other calls home.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 
 ALL_ON = {
     "use_cors": True,
@@ -45,42 +28,6 @@ ONLY_THE_DEMO = {
     "cache_backend": "none",
     "ajax_demo": True,
 }
-
-
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "Chromium is not installed: apt-get install chromium "
-            "(scripts/test installs it)"
-        )
-    return path
-
-
-@pytest.fixture
-def page() -> Page:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium(), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
-
-
-def gunicorn_environment(project: Path, tmp_path: Path, port: int, workers: int):
-    return {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(project / "src"),
-        "SECRET_KEY": "a-test-secret-that-is-long-enough",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_GRACEFUL_TIMEOUT": "5",
-    }
 
 
 class DemoPage:
@@ -146,6 +93,8 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         demo = DemoPage(page)
         expect(page).to_have_title("Flask API: AJAX demo")
         expect(demo.status).to_have_text("No request yet.")
+        docs_link = page.get_by_role("link", name="API docs")
+        expect(docs_link).to_have_attribute("href", "/api/v1/docs")
 
         page.fill("#echo-message", "h\u00e9llo from Chromium")
         demo.click("#echo-button", "POST", "/api/v1/echo", 200)
@@ -184,7 +133,7 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         page.fill("#item-name", "")
         demo.click("#create-button", "POST", "/api/v1/items", 422)
         demo.shows_error("Unprocessable Entity")
-        expect(demo.summary).to_contain_text("name: must be 1 to 200 characters")
+        expect(demo.summary).to_contain_text("name: Length must be between 1 and 200.")
         # The failed create left the list as it was.
         expect(demo.items).to_have_count(2)
 

@@ -60,8 +60,17 @@ def test_delete_invalidates(client):
     assert names(client.get(ITEMS)) == []
 
 
+def test_an_update_invalidates_the_cached_page(client):
+    location = client.post(ITEMS, json={"name": "before"}).headers["Location"]
+    assert names(client.get(ITEMS)) == ["before"]
+
+    client.patch(location, json={"name": "after"})
+
+    assert names(client.get(ITEMS)) == ["after"]
+
+
 def test_errors_are_not_cached(client):
-    assert client.get(f"{ITEMS}?limit=0").status_code == 400
+    assert client.get(f"{ITEMS}?limit=0").status_code == 422
     client.post(ITEMS, json={"name": "x"})
 
     assert client.get(f"{ITEMS}/1").status_code == 200

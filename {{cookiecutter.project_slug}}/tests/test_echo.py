@@ -33,9 +33,7 @@ def test_a_body_that_is_not_json_is_415(client, content_type):
     assert response.get_json()["status"] == 415
 
 
-@pytest.mark.parametrize(
-    "data", [b"{not json", b"", b'{"a": 1', b"\xff\xfe{}", b"[1e400]"]
-)
+@pytest.mark.parametrize("data", [b"{not json", b'{"a": 1', b"\xff\xfe{}", b"[1e400]"])
 def test_malformed_json_is_400(client, data):
     response = client.post(ECHO, data=data, content_type="application/json")
 
@@ -50,7 +48,7 @@ def test_json_that_is_not_an_object_is_422(client, data):
 
     assert response.status_code == 422
     problem = response.get_json()
-    assert problem["errors"] == [{"field": "", "message": "must be a JSON object"}]
+    assert problem["errors"] == [{"field": "", "message": "Must be a JSON object."}]
 
 
 def test_a_body_over_the_limit_is_413(app, client):
@@ -61,3 +59,11 @@ def test_a_body_over_the_limit_is_413(app, client):
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 413
+
+
+def test_an_empty_body_is_400_saying_so(client):
+    response = client.post(ECHO, data=b"", content_type="application/json")
+
+    assert response.status_code == 400
+    detail = response.get_json()["detail"]
+    assert detail == "The request body is empty: send a JSON document."

@@ -40,6 +40,8 @@ PATHS = [
     "/api/v1/items/1",
     "/api/v1/echo",
     "/api/v1/health",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
     "/api/v1/",
     "/",
     "/static/",

@@ -23,6 +23,7 @@ from . import (
 {%- if cookiecutter.ajax_demo %}
     demo,
 {%- endif %}
+    docs,
     errors,
     headers,
     logs,
@@ -69,7 +70,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # hash of the uncompressed body, and Flask-Compress derives one per encoding.
     headers.init_app(app)
 
-    app.register_blueprint(api.v1)
+    api.init_app(app)
+    docs.init_app(app)
 {%- if cookiecutter.ajax_demo %}
     app.register_blueprint(demo.blueprint)
 {%- endif %}

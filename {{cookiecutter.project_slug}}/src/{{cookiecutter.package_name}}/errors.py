@@ -6,13 +6,16 @@ A browser's ``fetch`` or jQuery's ``$.ajax`` error callback can then read
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
+WRONG_FIELDS = "Some fields of the request are wrong: see errors."
 
 # Headers that describe the HTML body Werkzeug would have sent, not the error.
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
@@ -40,7 +43,9 @@ def init_app(app: Flask) -> None:
 
 
 def handle_http_exception(error: HTTPException) -> Response:
-    response = problem(error.code or 500, error.description, **_extensions(error))
+    extensions = _extensions(error)
+    detail = WRONG_FIELDS if extensions else error.description
+    response = problem(error.code or 500, detail, **extensions)
     # Keep what the exception says about the error itself: Allow on a 405,
     # WWW-Authenticate on a 401, Retry-After on a 503.
     for name, value in error.get_response().headers.items():
@@ -97,5 +102,49 @@ def problem(status: int, detail: str | None = None, **extensions: Any) -> Respon
 
 
 def _extensions(error: HTTPException) -> dict[str, Any]:
-    errors = getattr(error, "errors", None)
-    return {"errors": errors} if errors else {}
+    # webargs (behind flask-smorest's @arguments) puts the schema's messages,
+    # by location (json, query) then field, in ``data``.
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return {}
+    return {
+        "errors": [
+            error for by_field in messages.values() for error in _field_errors(by_field)
+        ]
+    }
+
+
+def _field_errors(messages: Any, field: str = "") -> Iterator[dict[str, str]]:
+    """One ``{"field", "message"}`` per message; nested fields as ``a.b``."""
+    if isinstance(messages, dict):
+        for name, inner in messages.items():
+            name = "" if name == "_schema" else str(name)
+            yield from _field_errors(inner, f"{field}.{name}" if field else name)
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from _field_errors(message, field)
+    else:
+        yield {"field": field, "message": str(messages)}
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document, as every error answer carries it."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Not Found"})
+    status = fields.Integer(required=True, metadata={"example": 404})
+    detail = fields.String(required=True)
+
+
+class FieldError(Schema):
+    field = fields.String(
+        required=True,
+        metadata={"description": "Dotted path; empty for the whole body."},
+    )
+    message = fields.String(required=True)
+
+
+class ValidationProblem(Problem):
+    """A problem document naming each wrong field."""
+
+    errors = fields.List(fields.Nested(FieldError), required=True)

@@ -30,6 +30,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
         ),
         "LOG_LEVEL": environ.get("LOG_LEVEL") or "INFO",
+        "API_DOCS": _boolean(environ, "API_DOCS", default=True),
 {%- if cookiecutter.use_cors %}
         "CORS_ORIGINS": _split_list(environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS)),
 {%- endif %}
@@ -63,6 +64,17 @@ def _sqlite_path(url: str) -> str | None:
             f"DATABASE_URL must look like sqlite:///path/to/file.db, got {url!r}"
         )
     return url[len(prefix) :]
+
+
+def _boolean(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {environ[name]!r}")
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -1,81 +1,71 @@
-"""Reading request bodies: each way a body can be wrong has its own status.
+"""What the schema library leaves to us: reading the body, and JSON's integers.
 
-No or wrong Content-Type -> 415, malformed JSON -> 400, over
-``MAX_CONTENT_LENGTH`` -> 413 (all raised by Flask while reading), valid JSON
-of the wrong shape -> 422 with one entry per wrong field.
+The schemas in ``api/schemas.py`` check a request's fields (422 naming each
+wrong one). Before they run, each other way a body can be wrong gets its own
+status: no or wrong ``Content-Type`` -> 415, an empty or malformed body -> 400,
+over ``MAX_CONTENT_LENGTH`` -> 413.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import request
-from werkzeug.exceptions import UnprocessableEntity
+import flask_smorest
+from flask import Request
+from marshmallow import Schema, fields
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest
 
-# SQLite stores signed 64-bit integers; anything larger cannot be kept.
+# The database stores signed 64-bit integers; anything larger cannot be kept.
 MAX_INTEGER = 2**63 - 1
+# Beyond 2**53 a float no longer holds every integer: 2**53 + 1 arrives as 2**53.
+_EXACT_FLOAT_LIMIT = 2**53
+_DECIMAL = re.compile(r"-?[0-9]+")
 
 
-class InvalidFields(UnprocessableEntity):
-    """Valid JSON whose fields are wrong; ``errors`` lists each field."""
+class BodyParser(FlaskParser):
+    """webargs' parser, reading JSON bodies as Flask does (through orjson).
 
-    description = "The request body is valid JSON but some fields are wrong."
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__()
-        self.errors = errors
-
-
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or the right HTTP error."""
-    body = request.get_json()
-    if not isinstance(body, dict):
-        raise InvalidFields([{"field": "", "message": "must be a JSON object"}])
-    return body
-
-
-def check_fields(
-    body: dict[str, Any],
-    rules: dict[str, Any],
-    required: frozenset[str],
-) -> None:
-    """Raise ``InvalidFields`` naming every missing, unknown or wrong field.
-
-    ``rules`` maps a field name to a function that returns an error message
-    for a bad value, or ``None`` for a good one.
+    webargs would take a body that is not JSON for a missing one, so that a
+    ``text/plain`` request got a 422 about missing fields instead of a 415.
     """
-    errors = [
-        {"field": name, "message": "is required"}
-        for name in sorted(required - body.keys())
-    ]
-    for name, value in body.items():
-        rule = rules.get(name)
-        message = "is not a known field" if rule is None else rule(value)
-        if message:
-            errors.append({"field": name, "message": message})
-    if errors:
-        raise InvalidFields(errors)
+
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        if not req.is_json:
+            # Flask's own 415, with its explanation.
+            return req.get_json()
+        if not req.get_data(cache=True):
+            raise BadRequest("The request body is empty: send a JSON document.")
+        return req.get_json()
 
 
-def text(min_length: int, max_length: int):
-    def rule(value: Any) -> str | None:
-        if not isinstance(value, str):
-            return "must be a string"
-        if not min_length <= len(value.strip()) <= max_length:
-            return f"must be {min_length} to {max_length} characters long"
-        return None
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose arguments are read by ``BodyParser``."""
 
-    return rule
+    ARGUMENTS_PARSER = BodyParser()
 
 
-def integer(minimum: int, maximum: int = MAX_INTEGER):
-    def rule(value: Any) -> str | None:
-        # bool is an int in Python, and a float may be a huge integer that the
-        # JSON parser could not keep exactly: both are refused.
-        if isinstance(value, bool) or not isinstance(value, int):
-            return "must be an integer"
-        if not minimum <= value <= maximum:
-            return f"must be between {minimum} and {maximum}"
-        return None
+class Integer(fields.Integer):
+    """JSON Schema's integer: ``3`` and ``3.0`` are one; ``"3"`` and ``3.5`` are not.
 
-    return rule
+    A float is taken only while it holds its integer exactly, so a number too
+    large for that is refused rather than stored rounded.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float):
+            if not (value.is_integer() and abs(value) <= _EXACT_FLOAT_LIMIT):
+                raise self.make_error("invalid", input=value)
+        elif not isinstance(value, int):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string: ASCII digits only (``int()`` takes ``" 1_0"``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if not (isinstance(value, str) and _DECIMAL.fullmatch(value)):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -1,12 +1,21 @@
-"""Version 1 of the API, mounted at ``/api/v1``.
+"""Version 1 of the API, mounted at ``/api/v1``, and its OpenAPI document.
 
-A breaking change gets a new blueprint (``/api/v2``) beside this one, so
-existing clients keep working while they migrate.
+Each resource is a blueprint of its own (a tag in the document). A breaking
+change gets a new version beside this one (``/api/v2``), so existing clients
+keep working while they migrate.
 """
 
-from flask import Blueprint
+from flask import Flask
 
-v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+from ..openapi import Api
+from . import echo, health, items
 
-# The views register themselves on ``v1`` when imported.
-from . import echo, health, items  # noqa: E402, F401
+PREFIX = "/api/v1"
+RESOURCES = (health.blp, echo.blp, items.blp)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    api = Api(app)
+    for blueprint in RESOURCES:
+        api.register_blueprint(blueprint, url_prefix=PREFIX)

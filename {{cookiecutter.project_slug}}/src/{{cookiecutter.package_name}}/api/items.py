@@ -1,7 +1,8 @@
-"""An example resource kept in SQLite: list, create, read, delete.
+"""An example resource kept in SQLite: list, create, read, update, delete.
 
 Replace it with your own resources; keep the shape of the answers (201 with
-``Location``, 204 with no body, 404 as a problem document).
+``Location``, 204 with no body, 404 as a problem document, ``If-Match`` on
+changes so that two clients cannot silently overwrite each other).
 """
 
 from __future__ import annotations
@@ -10,64 +11,114 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound, PreconditionFailed
 {% if cookiecutter.cache_backend != "none" %}
 from ..cache import invalidate, remembered
 {%- endif %}
 from ..db import get_db
-from ..validation import MAX_INTEGER, check_fields, integer, json_object, text
-from . import v1
+from ..headers import etag_for
+from ..validation import MAX_INTEGER, Blueprint
+from .schemas import Item, ItemCreate, ItemPage, ItemUpdate, PageQuery
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 2000
+blp = Blueprint("items", __name__, description="An example resource.")
 
-ITEM_RULES = {"name": text(1, 200), "quantity": integer(0)}
-REQUIRED_FIELDS = frozenset({"name"})
+# The upper bound keeps ids SQLite can store: a larger one is a 404, not a 500.
+ITEM_PATH = f"/items/<int(max={MAX_INTEGER}):item_id>"
+LOCATION = {"description": "The new item's URL.", "schema": {"type": "string"}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The `ETag` you read: the change is made only if it is current.",
+    "schema": {"type": "string"},
+}
 
 
-@v1.get("/items")
-def list_items() -> Response:
-    limit = _query_int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _query_int("offset", 0, 0, MAX_INTEGER)
+@blp.get("/items")
+@blp.arguments(PageQuery, location="query", as_kwargs=True)
+@blp.response(200, ItemPage)
+def list_items(limit: int, offset: int) -> Response:
+    """List items, oldest first, a page at a time."""
+    # The page is kept as plain data and sent as it is; ItemPage describes it.
     return jsonify(fetch_page(limit, offset))
 
 
-@v1.post("/items")
-def create_item() -> tuple[Response, int, dict[str, str]]:
-    body = json_object()
-    check_fields(body, ITEM_RULES, REQUIRED_FIELDS)
+@blp.post("/items")
+@blp.arguments(ItemCreate)
+@blp.response(201, Item, headers={"Location": LOCATION})
+def create_item(fields: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Create an item; `Location` is where to read it."""
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     db = get_db()
     with db:
         cursor = db.execute(
             "INSERT INTO items (name, quantity, created_at) VALUES (?, ?, ?)",
-            (body["name"].strip(), body.get("quantity", 0), created_at),
+            (fields["name"], fields["quantity"], created_at),
         )
 {%- if cookiecutter.cache_backend != "none" %}
     invalidate(fetch_page)
 {%- endif %}
     item = fetch_item(cursor.lastrowid)
-    location = url_for(".get_item", item_id=item["id"])
-    return jsonify(item), 201, {"Location": location}
+    return item, 201, {"Location": url_for(".get_item", item_id=item["id"])}
 
 
-# The upper bound keeps ids SQLite can store: a larger one is a 404, not a 500.
-@v1.get(f"/items/<int(max={MAX_INTEGER}):item_id>")
-def get_item(item_id: int) -> Response:
-    return jsonify(fetch_item(item_id))
+@blp.get(ITEM_PATH)
+@blp.response(200, Item)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_item(item_id: int) -> dict[str, Any]:
+    """Read one item."""
+    return fetch_item(item_id)
 
 
-@v1.delete(f"/items/<int(max={MAX_INTEGER}):item_id>")
-def delete_item(item_id: int) -> tuple[str, int]:
+@blp.patch(ITEM_PATH)
+@blp.arguments(ItemUpdate)
+@blp.response(200, Item, headers={"ETag": "ETAG"})
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(412, response="PRECONDITION_FAILED")
+@blp.doc(parameters=[IF_MATCH])
+def update_item(changes: dict[str, Any], item_id: int) -> Response:
+    """Change some fields of an item.
+
+    Send the item's `ETag` in `If-Match`: if someone changed the item since
+    you read it, the answer is 412 and nothing changes.
+    """
     db = get_db()
     with db:
-        deleted = db.execute("DELETE FROM items WHERE id = ?", (item_id,)).rowcount
-    if not deleted:
-        raise NotFound(f"There is no item {item_id}.")
+        # No other writer between the check and the change.
+        db.execute("BEGIN IMMEDIATE")
+        check_if_match(fetch_item(item_id))
+        if changes:
+            assignments = ", ".join(f"{column} = :{column}" for column in changes)
+            db.execute(
+                f"UPDATE items SET {assignments} WHERE id = :id",
+                {**changes, "id": item_id},
+            )
 {%- if cookiecutter.cache_backend != "none" %}
     invalidate(fetch_page)
 {%- endif %}
-    return "", 204
+    response = jsonify(Item().dump(fetch_item(item_id)))
+    response.set_etag(etag_for(response.get_data()))
+    return response
+
+
+@blp.delete(ITEM_PATH)
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(412, response="PRECONDITION_FAILED")
+@blp.doc(parameters=[IF_MATCH])
+def delete_item(item_id: int) -> Response:
+    """Delete an item; with `If-Match`, only if it is unchanged."""
+    db = get_db()
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        check_if_match(fetch_item(item_id))
+        db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+{%- if cookiecutter.cache_backend != "none" %}
+    invalidate(fetch_page)
+{%- endif %}
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # there is no body to describe
+    return response
 {%- if cookiecutter.cache_backend != "none" %}
 
 
@@ -98,12 +149,15 @@ def fetch_item(item_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def _query_int(name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not minimum <= int(raw) <= maximum:
-        raise BadRequest(
-            f"Query parameter {name!r} must be an integer from {minimum} to {maximum}."
+def check_if_match(item: dict[str, Any]) -> None:
+    """Refuse the change (412) when ``If-Match`` names another version of ``item``."""
+    if_match = request.if_match
+    if not if_match or if_match.star_tag:
+        return
+    current = etag_for(jsonify(Item().dump(item)).get_data())
+    # An answer sent compressed carries its tag with the coding ("...:gzip").
+    sent = {tag.partition(":")[0] for tag in if_match.as_set() if tag}
+    if current not in sent:
+        raise PreconditionFailed(
+            "The item has changed since you read it: read it again, then retry."
         )
-    return int(raw)

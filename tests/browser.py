@@ -1,0 +1,62 @@
+"""Headless Chromium (Debian's, through Playwright) and a baked app under gunicorn."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+# The production command of the baked README: gunicorn.conf.py names the app.
+GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # the suite runs as root in CI
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # Only loopback: no update checks, sync or other calls home.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "Chromium is not installed: apt-get install chromium "
+            "(scripts/test installs it)"
+        )
+    return path
+
+
+@pytest.fixture(name="page")
+def page_fixture() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def gunicorn_environment(project: Path, tmp_path: Path, port: int, workers: int):
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(project / "src"),
+        "SECRET_KEY": "a-test-secret-that-is-long-enough",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+    }

@@ -1,0 +1,88 @@
+"""Request and response schemas of ``/api/v1``.
+
+Each schema both validates (a 422 names every wrong field) and describes its
+data in the OpenAPI document, so what the API does and what the document says
+come from one place. Unknown fields are refused (marshmallow's default).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from marshmallow import INCLUDE, Schema, fields, post_load, validate
+
+from ..validation import MAX_INTEGER, Integer, QueryInteger
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 2000
+NAME_LENGTH = validate.Length(min=1, max=200)
+# At least one character that is not a space: the name is stored trimmed.
+NOT_BLANK = validate.Regexp(
+    r"^\s*\S", error="Must contain a character other than a space."
+)
+QUANTITY_RANGE = validate.Range(min=0, max=MAX_INTEGER)
+
+
+class Body(Schema):
+    """A request body: a JSON object."""
+
+    error_messages: ClassVar[dict[str, str]] = {"type": "Must be a JSON object."}
+
+
+class Health(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class Echo(Body):
+    """Any JSON object, answered as received."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class ItemCreate(Body):
+    name = fields.String(
+        required=True,
+        validate=[NAME_LENGTH, NOT_BLANK],
+        metadata={"description": "Stored without leading and trailing spaces."},
+    )
+    quantity = Integer(load_default=0, validate=QUANTITY_RANGE)
+
+    @post_load
+    def trim_name(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if "name" in data:
+            data["name"] = data["name"].strip()
+        return data
+
+
+class ItemUpdate(ItemCreate):
+    """The fields to change; those left out keep their value."""
+
+    name = fields.String(
+        validate=[NAME_LENGTH, NOT_BLANK],
+        metadata={"description": "Stored without leading and trailing spaces."},
+    )
+    quantity = Integer(validate=QUANTITY_RANGE)
+
+
+class Item(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class ItemPage(Schema):
+    items = fields.List(fields.Nested(Item), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "All items stored."})
+
+
+class PageQuery(Schema):
+    limit = QueryInteger(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+    offset = QueryInteger(
+        load_default=0, validate=validate.Range(min=0, max=MAX_INTEGER)
+    )

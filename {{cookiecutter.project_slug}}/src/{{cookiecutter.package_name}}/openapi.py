@@ -1,0 +1,115 @@
+"""The OpenAPI 3.1 document, built by flask-smorest from the views and their schemas.
+
+Served at ``/api/v1/openapi.json``. Rules that hold for every operation are
+stated here once, as the code in ``errors.py``, ``headers.py`` and
+``request_id.py`` applies them once: each error is a problem document, each
+answer carries ``X-Request-ID``, each ``GET`` answers ``ETag`` and 304, and
+each request body can be refused with 400, 413 or 415.
+"""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import flask_smorest
+from apispec import BasePlugin
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from . import errors
+from .__about__ import __version__
+from .request_id import HEADER as REQUEST_ID_HEADER
+
+TITLE = {{ cookiecutter.project_name | tojson }}
+DESCRIPTION = {{ cookiecutter.description | tojson }}
+{%- if cookiecutter.open_source_license == "Proprietary" %}
+LICENSE = {"name": "Proprietary"}
+{%- else %}
+LICENSE = {
+    "name": "{{ cookiecutter.open_source_license }}",
+    "identifier": "{{ cookiecutter.open_source_license }}",
+}
+{%- endif %}
+
+BODY_ERRORS = {
+    http.HTTPStatus.BAD_REQUEST,
+    http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    http.HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's ``Api``, answering and documenting RFC 9457 problems."""
+
+    ERROR_SCHEMA = errors.Problem
+
+    def __init__(self, app: Flask) -> None:
+        app.config.setdefault("API_TITLE", TITLE)
+        app.config.setdefault("API_VERSION", __version__)
+        app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+        app.config.setdefault(
+            "API_SPEC_OPTIONS",
+            {"info": {"description": DESCRIPTION, "license": LICENSE}},
+        )
+        super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return errors.handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        # flask-smorest's own version documents its error body as
+        # application/json; this one documents what errors.py sends.
+        self.spec.components.header(
+            "X_REQUEST_ID",
+            {
+                "description": "The request's id, also in every log line about it.",
+                "schema": {"type": "string"},
+            },
+        )
+        for status in http.HTTPStatus:
+            if status < 400:
+                response: dict[str, Any] = {"description": status.phrase}
+            else:
+                schema = (
+                    errors.ValidationProblem
+                    if status == http.HTTPStatus.UNPROCESSABLE_ENTITY
+                    else errors.Problem
+                )
+                response = {
+                    "description": status.phrase,
+                    "content": {errors.PROBLEM_MIMETYPE: {"schema": schema}},
+                }
+            response["headers"] = {REQUEST_ID_HEADER: "X_REQUEST_ID"}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Any other error.",
+                "content": {errors.PROBLEM_MIMETYPE: {"schema": errors.Problem}},
+                "headers": {REQUEST_ID_HEADER: "X_REQUEST_ID"},
+            },
+            lazy=True,
+        )
+
+
+class UniformAnswers(BasePlugin):
+    """Adds to each operation what the app does for every request."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **_: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                for status in BODY_ERRORS:
+                    responses.setdefault(status.value, status.name)
+            if method == "get":
+                operation.setdefault("parameters", []).append("IF_NONE_MATCH")
+                responses.setdefault(304, http.HTTPStatus.NOT_MODIFIED.name)
+            for status, response in responses.items():
+                if isinstance(response, dict):
+                    headers = response.setdefault("headers", {})
+                    headers[REQUEST_ID_HEADER] = "X_REQUEST_ID"
+                    if method == "get" and int(status) == 200:
+                        headers["ETag"] = "ETAG"

@@ -1,0 +1,106 @@
+"""The OpenAPI document: valid OpenAPI 3.1, and true to what the API does.
+
+schemathesis generates requests from the document (valid ones and invalid
+ones, then chains of them that follow ``Location``) and checks every answer
+against it: an undocumented status, header or body shape is a failure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from schemathesis.config import SchemathesisConfig
+
+OPENAPI = "/api/v1/openapi.json"
+CONFIG = SchemathesisConfig.from_path(Path(__file__).parents[1] / "schemathesis.toml")
+# The same examples on every run, so that a red CI is a regression, not luck.
+# In-process answers reach schemathesis as sent: ask for them uncompressed.
+PLAIN = {"Accept-Encoding": "identity"}
+GENERATION = settings(
+    deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+
+
+@pytest.fixture
+def document(client) -> dict:
+    response = client.get(OPENAPI)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)
+
+    assert document["openapi"] == "3.1.0"
+
+
+def test_the_document_names_the_project_its_version_and_license(document):
+    info = document["info"]
+
+    assert info["title"] == {{ cookiecutter.project_name | tojson }}
+    assert info["version"] == "{{ cookiecutter.version }}"
+    assert info["license"]["name"] == "{{ cookiecutter.open_source_license }}"
+
+
+def test_every_route_of_the_api_is_documented(app, document):
+    routes = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in {"health", "echo", "items"}
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {
+        (path.replace("{item_id}", "<int(max=9223372036854775807):item_id>"), method)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+
+    assert routes == documented
+
+
+def test_errors_are_documented_as_problem_documents(document):
+    responses = document["components"]["responses"]
+    invalid = responses["UNPROCESSABLE_ENTITY"]["content"]
+
+    assert list(invalid) == ["application/problem+json"]
+    assert invalid["application/problem+json"]["schema"]["$ref"].endswith(
+        "/ValidationProblem"
+    )
+    validation_problem = document["components"]["schemas"]["ValidationProblem"]
+    assert "errors" in validation_problem["required"]
+    for name in ("NOT_FOUND", "PRECONDITION_FAILED", "DEFAULT_ERROR"):
+        assert list(responses[name]["content"]) == ["application/problem+json"]
+
+
+def test_a_created_item_documents_its_location(document):
+    created = document["paths"]["/api/v1/items"]["post"]["responses"]["201"]
+
+    assert "Location" in created["headers"]
+    assert "X-Request-ID" in created["headers"]
+
+
+@pytest.fixture
+def api_schema(app):
+    return schemathesis.openapi.from_wsgi(OPENAPI, app, config=CONFIG)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(GENERATION, max_examples=40)
+def test_every_answer_matches_the_document(case):
+    case.call_and_validate(headers=PLAIN)
+
+
+def test_chains_of_calls_that_follow_location_match_the_document(api_schema):
+    class Chains(api_schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": PLAIN}
+
+    Chains.run(settings=settings(GENERATION, max_examples=30, stateful_step_count=6))
