@@ -15,11 +15,14 @@ Both run the same bake with 2 workers:
 
 Both write their logs to a file, as a container platform would collect them.
 wrk (1 thread, 8 connections) loads health, one item and the first page of
-items; each round alternates the order of the two servers so that the drift
-of this shared machine cancels out. Figures are the medians over rounds, the
-ratio the median of each round's granian / gunicorn. Afterwards it prints one
-access-log line of each server, for a request that sent an X-Request-ID and
-one that did not, and counts log lines against requests answered.
+items; granian keeps connections alive, gunicorn's sync workers close each, so
+health is loaded once more with ``Connection: close`` to show what keep-alive
+is worth. Each round loads every row, alternating the order of the two
+servers, so that the drift of this shared machine cancels out. Figures are the
+medians over rounds, the ratio the median of each round's granian / gunicorn
+(the range of the rounds in brackets). Afterwards it prints the access-log
+line each server wrote for a request that sent an X-Request-ID and for one
+that did not, and how many access lines each wrote in all.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def main() -> int:
     wrk = shutil.which("wrk")
     if not wrk:
         sys.exit("servers.py needs wrk: run bench/run --servers")
+    load_before = os.getloadavg()[0]  # other work on the machine skews figures
     with tempfile.TemporaryDirectory(prefix="servers-") as scratch:
         work = Path(scratch)
         project = bake(ALL_OPTIONS, work / "bake", args.template).parent
@@ -114,7 +118,7 @@ def main() -> int:
             results = measure(wrk, running, rows, args)
             samples = {name: log_samples(item) for name, item in running.items()}
         counts = {name: len(access_lines(item.log)) for name, item in running.items()}
-    print(report(results, rows, args, samples, counts))
+    print(report(results, rows, args, samples, counts, load_before))
     return 0
 
 
@@ -204,21 +208,28 @@ def measure(
     rows: dict[str, Row],
     args: argparse.Namespace,
 ) -> dict[tuple[str, str], list[Result]]:
-    results: dict[tuple[str, str], list[Result]] = {}
-    for row, (path, headers) in rows.items():
-        loads = {name: Load(f"{name} {row}", name, path, headers) for name in SERVERS}
-        for name, load in loads.items():  # warm up every worker
-            run_wrk(wrk, running[name].server, load, 1, args.connections)
-            results[(row, name)] = []
-        for number in range(args.rounds):
-            order = SERVERS if number % 2 == 0 else SERVERS[::-1]
+    """Every round loads every row, so drift spreads over all rows alike."""
+    loads = {
+        (row, name): Load(f"{name} {row}", name, path, headers)
+        for row, (path, headers) in rows.items()
+        for name in SERVERS
+    }
+    for (_, name), load in loads.items():  # warm up every worker
+        run_wrk(wrk, running[name].server, load, 1, args.connections)
+    results: dict[tuple[str, str], list[Result]] = {key: [] for key in loads}
+    for number in range(args.rounds):
+        order = SERVERS if number % 2 == 0 else SERVERS[::-1]
+        for row in rows:
             for name in order:
-                server = running[name].server
                 result = run_wrk(
-                    wrk, server, loads[name], args.duration, args.connections
+                    wrk,
+                    running[name].server,
+                    loads[(row, name)],
+                    args.duration,
+                    args.connections,
                 )
                 results[(row, name)].append(result)
-            print(f"  {row}: round {number + 1}/{args.rounds}", file=sys.stderr)
+        print(f"  round {number + 1}/{args.rounds}", file=sys.stderr)
     return results
 
 
@@ -254,6 +265,7 @@ def report(
     args: argparse.Namespace,
     samples: dict[str, dict[str, str]],
     counts: dict[str, int],
+    load_before: float,
 ) -> str:
     def median(row: str, name: str, attribute: str) -> float:
         return statistics.median(getattr(r, attribute) for r in results[(row, name)])
@@ -261,20 +273,20 @@ def report(
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
         f"{args.rounds} rounds of {args.duration:g} s per load, {WORKERS} workers "
-        f"per server, wrk with 1 thread and {args.connections} connections.",
+        f"per server, wrk with 1 thread and {args.connections} connections; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
         "",
-        "| Request | gunicorn req/s | granian req/s | granian / gunicorn "
+        "| Request | gunicorn req/s | granian req/s | granian / gunicorn (rounds) "
         "| gunicorn p50 / p99 ms | granian p50 / p99 ms |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for row, (path, _) in rows.items():
         pairs = zip(results[(row, "granian")], results[(row, "gunicorn")], strict=True)
-        ratio = statistics.median(
-            a.requests_per_second / b.requests_per_second for a, b in pairs
-        )
+        ratios = [a.requests_per_second / b.requests_per_second for a, b in pairs]
+        ratio = statistics.median(ratios)
         cells = [f"`GET {path}` ({row})"]
         cells += [f"{median(row, n, 'requests_per_second'):,.0f}" for n in SERVERS]
-        cells.append(f"{ratio:.2f}x")
+        cells.append(f"{ratio:.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
         cells += [
             f"{median(row, n, 'p50_ms'):.2f} / {median(row, n, 'p99_ms'):.2f}"
             for n in SERVERS

@@ -29,7 +29,7 @@ def init_db() -> None:
     SQLModel.metadata.create_all(engine)
 
 
-def get_db() -> Generator[Session]:
+def get_db() -> Generator[Session, None, None]:
     with Session(engine) as session:
         yield session
 
