@@ -108,6 +108,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     bytes_per_answer: float
+    requests: int
 
 
 @dataclass
@@ -558,6 +559,7 @@ def run_wrk(
         p50_ms=summary["p50_us"] / 1000,
         p99_ms=summary["p99_us"] / 1000,
         bytes_per_answer=summary["bytes"] / summary["requests"],
+        requests=summary["requests"],
     )
 
 

@@ -202,12 +202,24 @@ def get(
         connection.close()
 
 
+@dataclass
+class Measured:
+    """What wrk saw, and the CPU time the server's processes spent meanwhile."""
+
+    result: Result
+    cpu_ms_per_request: float
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.result.requests_per_second
+
+
 def measure(
     wrk: str,
     running: dict[str, Running],
     rows: dict[str, Row],
     args: argparse.Namespace,
-) -> dict[tuple[str, str], list[Result]]:
+) -> dict[tuple[str, str], list[Measured]]:
     """Every round loads every row, so drift spreads over all rows alike."""
     loads = {
         (row, name): Load(f"{name} {row}", name, path, headers)
@@ -216,21 +228,41 @@ def measure(
     }
     for (_, name), load in loads.items():  # warm up every worker
         run_wrk(wrk, running[name].server, load, 1, args.connections)
-    results: dict[tuple[str, str], list[Result]] = {key: [] for key in loads}
+    results: dict[tuple[str, str], list[Measured]] = {key: [] for key in loads}
     for number in range(args.rounds):
         order = SERVERS if number % 2 == 0 else SERVERS[::-1]
         for row in rows:
             for name in order:
+                server = running[name].server
+                cpu_before = cpu_seconds(server.process.pid)
                 result = run_wrk(
-                    wrk,
-                    running[name].server,
-                    loads[(row, name)],
-                    args.duration,
-                    args.connections,
+                    wrk, server, loads[(row, name)], args.duration, args.connections
                 )
-                results[(row, name)].append(result)
+                cpu = cpu_seconds(server.process.pid) - cpu_before
+                results[(row, name)].append(
+                    Measured(result, cpu * 1000 / result.requests)
+                )
         print(f"  round {number + 1}/{args.rounds}", file=sys.stderr)
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and of all its descendants.
+
+    Less swayed than requests/s by whatever else the machine runs: what a
+    server spends per request, whoever gets the cores.
+    """
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    total, pending = 0, [pid]
+    while pending:
+        current = Path("/proc") / str(pending.pop())
+        with contextlib.suppress(OSError):  # a process that just ended
+            # Fields after the command's ")": state is field 3, utime 14, stime 15.
+            fields = (current / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            for task in (current / "task").iterdir():
+                pending += map(int, (task / "children").read_text().split())
+    return total / ticks_per_second
 
 
 def log_samples(running: Running) -> dict[str, str]:
@@ -260,7 +292,7 @@ def access_lines(log: Path) -> list[str]:
 
 
 def report(
-    results: dict[tuple[str, str], list[Result]],
+    results: dict[tuple[str, str], list[Measured]],
     rows: dict[str, Row],
     args: argparse.Namespace,
     samples: dict[str, dict[str, str]],
@@ -268,7 +300,12 @@ def report(
     load_before: float,
 ) -> str:
     def median(row: str, name: str, attribute: str) -> float:
-        return statistics.median(getattr(r, attribute) for r in results[(row, name)])
+        return statistics.median(
+            getattr(m.result, attribute) for m in results[(row, name)]
+        )
+
+    def cpu(row: str, name: str) -> float:
+        return statistics.median(m.cpu_ms_per_request for m in results[(row, name)])
 
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
@@ -277,8 +314,9 @@ def report(
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
         "",
         "| Request | gunicorn req/s | granian req/s | granian / gunicorn (rounds) "
-        "| gunicorn p50 / p99 ms | granian p50 / p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| gunicorn p50 / p99 ms | granian p50 / p99 ms "
+        "| CPU ms per request, gunicorn / granian |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row, (path, _) in rows.items():
         pairs = zip(results[(row, "granian")], results[(row, "gunicorn")], strict=True)
@@ -291,6 +329,7 @@ def report(
             f"{median(row, n, 'p50_ms'):.2f} / {median(row, n, 'p99_ms'):.2f}"
             for n in SERVERS
         ]
+        cells.append(" / ".join(f"{cpu(row, n):.3f}" for n in SERVERS))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Access log, one line per request:"]
     for name in SERVERS:
