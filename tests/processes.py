@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -122,12 +122,28 @@ class Server:
 
 @contextmanager
 def running(
-    command: list[str], *, cwd: Path, env: dict, port: int, log: Path
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict,
+    port: int,
+    log: Path,
+    new_session: bool = False,
 ) -> Iterator[Server]:
-    """Run ``command``; whatever happens in the block, the process ends after it."""
+    """Run ``command``; whatever happens in the block, the process ends after it.
+
+    ``new_session``: the process leads a process group of its own (as a
+    service on a machine of its own would), which ``os.killpg`` can kill whole;
+    after the block, whatever is left of that group is killed too.
+    """
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
     server = Server(process, log, port)
     try:
@@ -136,6 +152,9 @@ def running(
         if process.poll() is None:
             process.kill()
             process.wait()
+        if new_session:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -172,7 +191,8 @@ class PostgreSQL:
     """A PostgreSQL server of its own, on a free loopback port.
 
     Its cluster lives in a directory of its own (not under pytest's tmp_path,
-    whose parents only root may enter), owned by the user the server runs as.
+    whose parents only root may enter), owned by the user the server runs as,
+    and removed after.
     ``stop`` and ``start`` take it away and bring it back on the same port with
     the same data, as a restart or a failover would.
     """
@@ -182,13 +202,16 @@ class PostgreSQL:
     ) -> None:
         self.port = free_port()
         self.database, self.user, self.password = database, user, password
-        self.directory = Path(tempfile.mkdtemp(prefix="pg-"))
+        credentials = as_unprivileged()
+        # The server's user must reach its directory: as root, in /tmp itself
+        # (the temp dir of this run may be one that only root can enter).
+        parent = "/tmp" if credentials else None
+        self.directory = Path(tempfile.mkdtemp(prefix="pg-", dir=parent))
+        if credentials:
+            os.chown(self.directory, credentials["user"], credentials["group"])
         self.data = self.directory / "data"
         self.starts = 0
         self.server: Server | None = None
-        credentials = as_unprivileged()
-        if credentials:
-            os.chown(self.directory, credentials["user"], credentials["group"])
         # The server's environment: no PG* variable of the caller's applies.
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -363,7 +386,10 @@ def haproxy_config(
 
     - ``option httpchk`` on ``health_path`` every 500 ms: two failed checks
       take an instance out, two good ones bring it back;
-    - a connection refused is retried on another instance (``redispatch 1``);
+    - a connection refused is retried on another instance (``redispatch 1``),
+      and takes its instance out at once (``on-error mark-down``): one that
+      died refuses at once, keeps free slots, and would draw every retry
+      until its checks fail;
       a request sent to an instance that then closed without an answer is
       retried elsewhere only if it is safe to repeat (GET, HEAD, OPTIONS);
     - ``server_maxconn``: requests beyond it wait in haproxy's queue, not in an
@@ -409,7 +435,8 @@ backend instances
     option httpchk
     http-check send meth GET uri {health_path} ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
+    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 \
+                   observe layer4 error-limit 1 on-error mark-down
 {servers}
 
 listen stats
