@@ -1,9 +1,7 @@
-"""Bake helpers and the lists of option combinations the template tests sweep."""
+"""Bake helpers shared by the template's tests."""
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import shutil
 import subprocess
@@ -11,45 +9,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import matrix
 import pytest
 
-TEMPLATE = Path(__file__).resolve().parent.parent
-CHOICES = json.loads((TEMPLATE / "cookiecutter.json").read_text())
-
-# Options with a fixed set of answers: a list of choices or a boolean.
-SWEPT_OPTIONS = {
-    name: value if isinstance(value, list) else [True, False]
-    for name, value in CHOICES.items()
-    if not name.startswith("_") and isinstance(value, list | bool)
-}
-# The options that change what the baked app does (the rest add files only).
-BEHAVIOUR_OPTIONS = ("use_cors", "use_compression", "cache_backend", "ajax_demo")
-
-
-def combinations(options: dict[str, list]) -> list[dict]:
-    names = list(options)
-    return [
-        dict(zip(names, values, strict=True))
-        for values in itertools.product(*options.values())
-    ]
-
-
-def combination_id(context: dict) -> str:
-    parts = []
-    for name, value in context.items():
-        if value is True:
-            parts.append(name)
-        elif value is False:
-            parts.append(f"no_{name}")
-        else:
-            parts.append(f"{name}={value}")
-    return "-".join(parts)
-
-
-ALL_COMBINATIONS = combinations(SWEPT_OPTIONS)
-BEHAVIOUR_COMBINATIONS = combinations(
-    {name: SWEPT_OPTIONS[name] for name in BEHAVIOUR_OPTIONS}
-)
+# The option combinations themselves are derived in matrix.py.
+TEMPLATE = matrix.TEMPLATE
 
 
 def bake(cookies, context: dict) -> Path:

@@ -1,49 +1,60 @@
-"""Each combination of the options that change behaviour passes its own tests."""
+"""Combinations of the behavioural options pass their own tests.
+
+The set (matrix.SUITE_COMBINATIONS) is pairwise: every pair of values of two
+behavioural options is in at least one combination; all-on and all-off, for
+each database, are in it too.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from conftest import BEHAVIOUR_COMBINATIONS, bake, combination_id, run_baked_pytest
-
-# Runs in the baked project's own interpreter: what a client sees of each option.
-PROBE = """
-import json, logging, sys
-from flask_api import create_app
-
-logging.disable(logging.CRITICAL)
-app = create_app({
-    "TESTING": True,
-    "DATABASE": sys.argv[1],
-    # Nothing listens on port 1: a Redis cache answers uncached, fast.
-    "CACHE_REDIS_URL": "redis://127.0.0.1:1/0",
-})
-client = app.test_client()
-for number in range(20):
-    client.post("/api/v1/items", json={"name": f"item number {number}"})
-items = client.get(
-    "/api/v1/items",
-    headers={"Origin": "http://localhost:3000", "Accept-Encoding": "gzip"},
+from conftest import bake, run_baked_pytest
+from matrix import (
+    BEHAVIOUR_VALUES,
+    COSMETIC_OPTIONS,
+    EXTREMES,
+    SUITE_COMBINATIONS,
+    SWEPT_OPTIONS,
+    all_pairs,
+    combination_id,
+    missing_pairs,
+    pairwise_cover,
 )
-with client.get("/") as root:
-    root_status = root.status_code
-print(json.dumps({
-    "cors": "Access-Control-Allow-Origin" in items.headers,
-    "compression": items.headers.get("Content-Encoding") == "gzip",
-    "cache": "cache" in app.extensions,
-    "demo": root_status == 200,
-    "etag": "ETag" in items.headers,
-    "nosniff": items.headers.get("X-Content-Type-Options") == "nosniff",
-}))
+
+# Dropped into the baked project's tests and run by its pytest, so that the
+# project's own fixtures make the app (database, cache server and all): what a
+# client sees of each option.
+PROBE = """
+import json
+import os
+
+
+def test_probe(app, client):
+    for number in range(20):
+        client.post("/api/v1/items", json={"name": f"item number {number}"})
+    items = client.get(
+        "/api/v1/items",
+        headers={"Origin": "http://localhost:3000", "Accept-Encoding": "gzip"},
+    )
+    with client.get("/") as root:
+        root_status = root.status_code
+    with open(os.environ["PROBE_OUTPUT"], "w") as output:
+        json.dump({
+            "cors": "Access-Control-Allow-Origin" in items.headers,
+            "compression": items.headers.get("Content-Encoding") == "gzip",
+            "cache": "cache" in app.extensions,
+            "demo": root_status == 200,
+            "etag": "ETag" in items.headers,
+            "nosniff": items.headers.get("X-Content-Type-Options") == "nosniff",
+        }, output)
 """
 
 
-@pytest.mark.parametrize("context", BEHAVIOUR_COMBINATIONS, ids=combination_id)
+@pytest.mark.slow
+@pytest.mark.parametrize("context", SUITE_COMBINATIONS, ids=combination_id)
 def test_baked_suite_passes_with_nothing_skipped(cookies, context):
     project = bake(cookies, context)
 
@@ -58,21 +69,22 @@ def test_baked_suite_passes_with_nothing_skipped(cookies, context):
     assert counts["failures"] == counts["errors"] == counts["skipped"] == 0, counts
 
 
-@pytest.mark.parametrize("context", BEHAVIOUR_COMBINATIONS, ids=combination_id)
+@pytest.mark.parametrize("context", SUITE_COMBINATIONS, ids=combination_id)
 def test_a_client_sees_exactly_the_enabled_options(cookies, context, tmp_path):
     project = bake(cookies, context)
+    (project / "tests" / "test_zz_probe.py").write_text(PROBE)
+    output = tmp_path / "probe.json"
 
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "probe.sqlite3")],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(project / "src")},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    probe = run_baked_pytest(
+        project,
+        "-q",
+        "tests/test_zz_probe.py",
+        env={"PROBE_OUTPUT": str(output)},
+        timeout=120,
     )
 
-    assert probe.returncode == 0, probe.stderr
-    assert json.loads(probe.stdout) == {
+    assert probe.returncode == 0, probe.stdout[-3000:] + probe.stderr[-2000:]
+    assert json.loads(output.read_text()) == {
         "cors": context["use_cors"],
         "compression": context["use_compression"],
         "cache": context["cache_backend"] != "none",
@@ -80,3 +92,42 @@ def test_a_client_sees_exactly_the_enabled_options(cookies, context, tmp_path):
         "etag": True,
         "nosniff": True,
     }
+
+
+def test_every_pair_of_behavioural_values_is_baked_and_tested():
+    assert all_pairs(BEHAVIOUR_VALUES)
+    assert not missing_pairs(SUITE_COMBINATIONS, BEHAVIOUR_VALUES)
+    ids = [combination_id(context) for context in SUITE_COMBINATIONS]
+    assert len(set(ids)) == len(ids)
+
+
+def test_all_on_and_all_off_are_tested_with_each_database():
+    behaviour = [
+        {name: context[name] for name in BEHAVIOUR_VALUES}
+        for context in SUITE_COMBINATIONS
+    ]
+    assert all(extreme in behaviour for extreme in EXTREMES)
+    if "database" in BEHAVIOUR_VALUES:
+        assert len(EXTREMES) == 2 * len(BEHAVIOUR_VALUES["database"])
+
+
+def test_each_license_runs_in_a_baked_suite():
+    for option in COSMETIC_OPTIONS:
+        tested = {context[option] for context in SUITE_COMBINATIONS}
+        assert tested == set(SWEPT_OPTIONS[option])
+
+
+def test_the_covering_set_is_derived_deterministically():
+    assert pairwise_cover(BEHAVIOUR_VALUES, EXTREMES) == [
+        {name: context[name] for name in BEHAVIOUR_VALUES}
+        for context in SUITE_COMBINATIONS
+    ]
+
+
+def test_the_cover_covers_every_pair_in_few_rows():
+    options = {"a": [1, 2, 3], **{name: [True, False] for name in "bcdef"}}
+
+    rows = pairwise_cover(options, [])
+
+    assert not missing_pairs(rows, options)
+    assert len(rows) <= 8  # of 96; at least 6 are needed
