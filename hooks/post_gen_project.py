@@ -17,6 +17,7 @@ CHOSEN = {
     "open_source_license": "{{ cookiecutter.open_source_license }}",
     "use_cors": "{{ cookiecutter.use_cors }}" == "True",
     "use_compression": "{{ cookiecutter.use_compression }}" == "True",
+    "database": "{{ cookiecutter.database }}",
     "cache_backend": "{{ cookiecutter.cache_backend }}",
     "use_docker": "{{ cookiecutter.use_docker }}" == "True",
     "use_github_actions": "{{ cookiecutter.use_github_actions }}" == "True",
@@ -44,7 +45,11 @@ UNUSED = {
         *REDIS_ONLY,
     ],
     ("cache_backend", "simple"): REDIS_ONLY,
-    ("use_docker", False): ["Dockerfile", ".dockerignore"],
+    ("database", "sqlite"): [
+        "tests/postgres_server.py",
+        "tests/test_database_outage.py",
+    ],
+    ("use_docker", False): ["Dockerfile", ".dockerignore", "compose.yaml"],
     ("use_github_actions", False): [".github"],
     ("ajax_demo", False): [
         PACKAGE / "demo.py",

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -532,3 +533,15 @@ def haproxy(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def migrate(project: Path, env: dict) -> None:
+    """Bring the database of ``env``'s DATABASE_URL to the project's newest
+    migration, as its deploy files do before the server starts."""
+    package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
+    run(
+        [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
+        cwd=project,
+        env=env,
+        check=True,
+    )

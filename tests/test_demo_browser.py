@@ -14,7 +14,7 @@ import pytest
 from browser import GUNICORN, gunicorn_environment, page_fixture  # noqa: F401
 from conftest import bake
 from playwright.sync_api import Page, expect
-from processes import free_port, running
+from processes import free_port, migrate, running
 
 ALL_ON = {
     "use_cors": True,
@@ -86,6 +86,7 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
 
+    migrate(project, env)
     with running(GUNICORN, cwd=project, env=env, port=port,
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
         server.wait_until_answering("/api/v1/health")

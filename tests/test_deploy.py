@@ -17,7 +17,7 @@ from conftest import bake
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from presets import ALL_OFF, DEFAULTS
-from processes import free_port, run, running
+from processes import free_port, migrate, run, running
 from test_bake_matrix import (
     CACHE_DEPENDENCIES,
     OPTION_DEPENDENCIES,
@@ -125,7 +125,7 @@ def gunicorn_environment(project: Path, tmp_path: Path, port: int, **extra: str)
     return clean_environment(
         PYTHONPATH=str(project / "src"),
         SECRET_KEY="a-test-secret-that-is-long-enough",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'app.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite3'}",
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
         GUNICORN_GRACEFUL_TIMEOUT="5",
@@ -153,6 +153,7 @@ def test_gunicorn_serves_the_baked_app_and_stops_cleanly(cookies, tmp_path):
         project, tmp_path, port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime)
     )
 
+    migrate(project, env)
     with running(GUNICORN, cwd=project, env=env, port=port,
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
         server.wait_until_answering("/api/v1/health")

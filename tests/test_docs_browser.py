@@ -14,7 +14,7 @@ from browser import GUNICORN, gunicorn_environment, page_fixture  # noqa: F401
 from conftest import bake
 from playwright.sync_api import expect
 from presets import DEFAULTS
-from processes import free_port, running
+from processes import free_port, migrate, running
 
 
 @pytest.mark.slow
@@ -33,6 +33,7 @@ def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
 
+    migrate(project, env)
     with running(GUNICORN, cwd=project, env=env, port=port,
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
         server.wait_until_answering("/api/v1/health")

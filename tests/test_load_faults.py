@@ -33,7 +33,7 @@ import pytest
 import redis
 from conftest import bake
 from presets import ALL_ON
-from processes import Server, free_port, running
+from processes import Server, free_port, migrate, running
 
 pytestmark = pytest.mark.slow
 
@@ -143,6 +143,7 @@ def gunicorn(project: Path, tmp_path: Path, redis_url: str) -> Iterator[Api]:
         "WEB_CONCURRENCY": str(WORKERS),
     }
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+    migrate(project, env)
     with running(
         command, cwd=project, env=env, port=port, log=tmp_path / "gunicorn.log"
     ) as server:
@@ -308,8 +309,8 @@ def test_redis_killed_mid_load_then_back_no_5xx_and_caching_resumes(
         connection = sqlite3.connect(api.database)
         with connection:
             connection.execute(
-                "INSERT INTO items (name, quantity, created_at) "
-                "VALUES ('behind the api', 0, '2026-01-01T00:00:00+00:00')"
+                "INSERT INTO items (name, quantity, created_at, version) "
+                "VALUES ('behind the api', 0, '2026-01-01 00:00:00.000000', 1)"
             )
         connection.close()
         again = [json.loads(call(port, "GET", f"{ITEMS}?limit=7")[1]) for _ in range(8)]

@@ -88,6 +88,31 @@ def test_dockerfile_is_multi_stage_pinned_non_root_and_health_checked(
     assert ("LICENSE" in copied) == (license_ != "Proprietary")
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("cache_backend", ["redis", "none"])
+def test_compose_file_follows_the_compose_specification(
+    cookies, database, cache_backend
+):
+    context = {"use_docker": True, "database": database, "cache_backend": cache_backend}
+    project = bake(cookies, context)
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+         project / "compose.yaml"],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    services = compose["services"]
+    assert services["migrate"]["command"] == ["flask", "db", "upgrade"]
+    assert services["app"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert ("postgres" in services) == (database == "postgresql")
+    assert ("redis" in services) == (cache_backend == "redis")
+
+
 def test_dockerignore_lets_through_exactly_what_the_dockerfile_copies(cookies):
     project = bake(cookies, {"use_docker": True, "open_source_license": "MIT"})
     lines = (project / ".dockerignore").read_text().splitlines()

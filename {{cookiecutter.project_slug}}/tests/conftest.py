@@ -1,30 +1,104 @@
 from __future__ import annotations
 
+{% if cookiecutter.database == "sqlite" -%}
+import shutil
+{% else -%}
+import uuid
+{% endif -%}
 from collections.abc import Callable, Iterator
+{%- if cookiecutter.database == "sqlite" %}
+from pathlib import Path
+{%- endif %}
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+{% if cookiecutter.database == "sqlite" -%}
+from databases import migrate
+{%- else -%}
+from databases import create_database, drop_database, empty_tables, migrate
+{%- endif %}
 from {{ cookiecutter.package_name }} import create_app
-{%- if cookiecutter.cache_backend == "redis" %}
+from {{ cookiecutter.package_name }}.db import db
+
+{%- if cookiecutter.database == "postgresql" and cookiecutter.cache_backend == "redis" %}
+
+# Real servers for the tests: see postgres_server.py and redis_server.py.
+pytest_plugins = ["postgres_server", "redis_server"]
+{%- elif cookiecutter.database == "postgresql" %}
+
+# A real PostgreSQL server for the tests: see postgres_server.py.
+pytest_plugins = ["postgres_server"]
+{%- elif cookiecutter.cache_backend == "redis" %}
 
 # Real redis-server processes for the cache tests: see redis_server.py.
 pytest_plugins = ["redis_server"]
+{%- endif %}
+{%- if cookiecutter.database == "sqlite" %}
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """A database file at the newest migration, copied for each test."""
+    path = tmp_path_factory.mktemp("migrated") / "app.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path, migrated_database) -> str:
+    """A fresh database for one test, at the newest migration."""
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(migrated_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+{%- else %}
+
+
+@pytest.fixture(scope="session")
+def migrated_database(postgres_url) -> Iterator[str]:
+    """A database at the newest migration, emptied for each test."""
+    name = f"migrated_{uuid.uuid4().hex[:12]}"
+    url = create_database(postgres_url, name)
+    migrate(url)
+    yield url
+    drop_database(postgres_url, name)
+
+
+@pytest.fixture
+def database_url(migrated_database) -> str:
+    """The test database with every table empty and ids starting at 1 again."""
+    empty_tables(migrated_database)
+    return migrated_database
+
+
+@pytest.fixture
+def empty_database_url(postgres_url) -> Iterator[str]:
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    yield create_database(postgres_url, name)
+    drop_database(postgres_url, name)
 {%- endif %}
 
 
 @pytest.fixture
 {%- if cookiecutter.cache_backend == "redis" %}
-def app_config(tmp_path, redis_server) -> dict:
+def app_config(tmp_path, database_url, redis_server) -> dict:
 {%- else %}
-def app_config(tmp_path) -> dict:
+def app_config(tmp_path, database_url) -> dict:
 {%- endif %}
     """Settings for one test's app; each test gets a fresh database."""
     return {
         "TESTING": True,
-        "DATABASE": str(tmp_path / "test.sqlite3"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+{%- if cookiecutter.cache_backend == "simple" %}
+        "CACHE_DIR": str(tmp_path / "cache"),
+{%- endif %}
 {%- if cookiecutter.cache_backend == "redis" %}
         "CACHE_REDIS_URL": redis_server.url,
         # One namespace per test: the Redis server outlives each test's app.
@@ -34,18 +108,25 @@ def app_config(tmp_path) -> dict:
 
 
 @pytest.fixture
-def app(app_config: dict) -> Flask:
-    return create_app(app_config)
+def make_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
+    """Build an app from this test's settings, with some overridden."""
+    apps: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = create_app({**app_config, **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    # Pooled connections are closed before the test's database goes.
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
-def make_app(app_config: dict) -> Callable[..., Flask]:
-    """Build another app from this test's settings, with some overridden."""
-
-    def make(**overrides: Any) -> Flask:
-        return create_app({**app_config, **overrides})
-
-    return make
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 """The items list is cached; every write makes the next read fresh."""
 
-from datetime import UTC, datetime
-
-from {{ cookiecutter.package_name }}.db import get_db
+from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.models import Item
 
 ITEMS = "/api/v1/items"
 
@@ -10,12 +9,8 @@ ITEMS = "/api/v1/items"
 def insert_behind_the_api(app, name: str) -> None:
     """Write to the database directly, so that only a cache hit can miss it."""
     with app.app_context():
-        db = get_db()
-        with db:
-            db.execute(
-                "INSERT INTO items (name, quantity, created_at) VALUES (?, 0, ?)",
-                (name, datetime.now(UTC).isoformat()),
-            )
+        db.session.add(Item(name=name))
+        db.session.commit()
 
 
 def names(response) -> list[str]:

@@ -16,8 +16,10 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from {{ cookiecutter.package_name }}.db import get_db
+from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.models import Item
 
 # No deadline: a shared CI machine can be slow at any moment, which is no bug.
 # quick and thorough draw the same examples on every run, so a red CI is a
@@ -161,7 +163,8 @@ def requests(draw) -> dict:
 
 def stored_rows(app) -> list[tuple]:
     with app.app_context():
-        return [tuple(row) for row in get_db().execute("SELECT * FROM items")]
+        items = db.session.scalars(select(Item).order_by(Item.id))
+        return [(item.id, item.name, item.quantity, item.version) for item in items]
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 import pytest
+from sqlalchemy import func, select
 
-from {{ cookiecutter.package_name }}.db import get_db
+from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.models import Item
 from {{ cookiecutter.package_name }}.validation import MAX_INTEGER
 
 ITEMS = "/api/v1/items"
@@ -14,7 +16,7 @@ def create(client, **fields):
 
 def count_rows(app) -> int:
     with app.app_context():
-        return get_db().execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        return db.session.scalar(select(func.count()).select_from(Item))
 
 
 def test_create_answers_201_with_location_of_the_new_item(client):

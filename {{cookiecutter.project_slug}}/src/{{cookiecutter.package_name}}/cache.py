@@ -5,16 +5,19 @@ down never fails a request: reads run uncached and each failure is logged as
 a warning.
 
 ``@remembered`` keeps a function's results by its arguments, as Flask-Caching's
-``memoize`` does, with one difference that matters for Redis: ``memoize`` asks
-the cache twice per read (the function's version, then the result), while
-``remembered`` fetches both in one request (one ``MGET``), so a hit costs one
-round trip. Each result is stored with the version it was computed under, and
+``memoize`` does, with one difference that matters for a cache server:
+``memoize`` asks the cache twice per read (the function's version, then the
+result), while ``remembered`` fetches both at once, so a hit costs one round
+trip. Each result is stored with the version it was computed under, and
 ``invalidate`` sets a new version: older results are never answered again.
 """
 
 from __future__ import annotations
 
 import functools
+{%- if cookiecutter.cache_backend == "simple" %}
+import os
+{%- endif %}
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +32,9 @@ FOREVER = 0
 
 
 def init_app(app: Flask) -> None:
-{%- if cookiecutter.cache_backend == "redis" %}
+{%- if cookiecutter.cache_backend == "simple" %}
+    app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
+{%- else %}
     # redis-py waits 5 s per attempt by default: a dead Redis would stall every
     # request. Fail fast and answer uncached instead.
     app.config.setdefault(
@@ -37,6 +42,16 @@ def init_app(app: Flask) -> None:
     )
 {%- endif %}
     cache.init_app(app)
+
+
+def is_reachable() -> bool:
+    """Whether the cache answers (for the readiness probe)."""
+    try:
+        cache.get(f"{__name__}:probe")
+    except Exception:
+        current_app.logger.warning("Cache unreachable", exc_info=True)
+        return False
+    return True
 
 
 def remembered(function: Callable[..., Any]) -> Callable[..., Any]:

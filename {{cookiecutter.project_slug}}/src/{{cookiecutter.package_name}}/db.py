@@ -1,54 +1,83 @@
-"""SQLite storage: one connection per request, closed when the request ends.
+"""The database: SQLAlchemy 2 through Flask-SQLAlchemy, one session per request.
 
-The file lives in the instance folder unless ``DATABASE_URL`` says otherwise.
-WAL mode and a busy timeout let several gunicorn workers share it: readers
-never block the writer, and a writer waits for another instead of failing.
+``DATABASE_URL`` names it. Flask-SQLAlchemy opens a session on first use in a
+request and closes it when the request ends, returning its connection to the
+engine's pool. The schema comes from the migrations in ``migrations/``
+(``flask --app {{ cookiecutter.package_name }} db upgrade``), never from the
+app itself.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-from importlib import resources
+from pathlib import Path
+{%- if cookiecutter.database == "sqlite" %}
+from typing import Any
+{%- endif %}
 
-from flask import Flask, current_app, g
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+{%- if cookiecutter.database == "sqlite" %}
+from sqlalchemy import event
+{%- endif %}
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase
 
-BUSY_TIMEOUT_SECONDS = 5.0
+from .settings import SettingsError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Model(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Model)
+{%- if cookiecutter.database == "sqlite" %}
+# SQLite alters a table by copying it: Alembic's batch mode writes that for you.
+migrate = Migrate(directory=str(MIGRATIONS), render_as_batch=True)
+{%- else %}
+migrate = Migrate(directory=str(MIGRATIONS))
+{%- endif %}
 
 
 def init_app(app: Flask) -> None:
-    if not app.config.get("DATABASE"):
-        app.config["DATABASE"] = os.path.join(app.instance_path, "app.sqlite3")
-    create_schema(app.config["DATABASE"])
-    app.teardown_appcontext(close_db)
+{%- if cookiecutter.database == "sqlite" %}
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        default = Path(app.instance_path) / "app.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{default}"
+{%- endif %}
+    db.init_app(app)
+    migrate.init_app(app, db)
+    with app.app_context():
+{%- if cookiecutter.database == "sqlite" %}
+        event.listen(db.engine, "connect", _share_between_workers)
+{%- endif %}
+        check_connection(app)
 
 
-def get_db() -> sqlite3.Connection:
-    if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
-    return g.db
+def check_connection(app: Flask) -> None:
+    """Stop start-up with one line when the database cannot be reached.
 
-
-def close_db(_error: BaseException | None = None) -> None:
-    connection = g.pop("db", None)
-    if connection is not None:
-        connection.close()
-
-
-def connect(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-    connection.row_factory = sqlite3.Row
-    return connection
-
-
-def create_schema(path: str) -> None:
-    """Create the tables if they are missing; safe to run from every worker."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    schema = resources.files(__package__).joinpath("schema.sql").read_text()
-    connection = connect(path)
+    The connection is closed again at once: under gunicorn this runs before
+    the workers are forked, and a worker must not inherit it.
+    """
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(schema)
+        with db.engine.connect():
+            pass
+    except SQLAlchemyError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise SettingsError(
+            f"DATABASE_URL: cannot connect to {db.engine.url!r}: {reason}"
+        ) from None
     finally:
-        connection.close()
+        db.engine.dispose()
+{%- if cookiecutter.database == "sqlite" %}
+
+
+def _share_between_workers(connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while one worker writes; the busy timeout (see
+    # settings.py) makes a second writer wait instead of failing at once.
+    connection.execute("PRAGMA journal_mode=WAL")
+{%- endif %}

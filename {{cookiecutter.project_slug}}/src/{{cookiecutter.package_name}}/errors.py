@@ -11,11 +11,16 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_MIMETYPE = "application/problem+json"
 WRONG_FIELDS = "Some fields of the request are wrong: see errors."
+# The database is down, restarting or out of connections: retry later, a 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
 
 # Headers that describe the HTML body Werkzeug would have sent, not the error.
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
@@ -37,6 +42,8 @@ _SET_BY_WERKZEUG = frozenset({412, 416})
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_exception)
     # Registered before CORS and compression, so it runs after them.
     app.after_request(problem_for_unraised_error)
@@ -51,6 +58,17 @@ def handle_http_exception(error: HTTPException) -> Response:
     for name, value in error.get_response().headers.items():
         if name.lower() not in _BODY_HEADERS:
             response.headers.add(name, value)
+    return response
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    # A known outage, not a bug: one line in the log, no traceback.
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    current_app.logger.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, reason
+    )
+    response = problem(503, "The database is unavailable: retry shortly.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

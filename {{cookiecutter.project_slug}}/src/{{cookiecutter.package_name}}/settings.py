@@ -9,8 +9,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+{%- if cookiecutter.database == "sqlite" %}
+DATABASE_DRIVER = "sqlite"
+DATABASE_URL_FORM = "sqlite:///relative/path.db or sqlite:////absolute/path.db"
+# A writer waits this long for another worker's write to finish.
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+{%- else %}
+DATABASE_DRIVER = "postgresql+psycopg"
+DATABASE_URL_FORM = "postgresql+psycopg://user:password@host:5432/dbname"
+{%- endif %}
 {%- if cookiecutter.use_cors %}
 # The origins answered when the project was generated; CORS_ORIGINS overrides.
 DEFAULT_CORS_ORIGINS = "{{ cookiecutter.cors_origins }}"
@@ -25,7 +36,26 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Translate environment variables into Flask config keys."""
     return {
         "SECRET_KEY": environ.get("SECRET_KEY") or None,
-        "DATABASE": _sqlite_path(environ.get("DATABASE_URL", "")),
+        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL") or None,
+{%- if cookiecutter.database == "sqlite" %}
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        },
+{%- else %}
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            # Per worker process: size it so that workers x (size + overflow)
+            # stays under the server's max_connections.
+            "pool_size": _positive_int(environ, "DATABASE_POOL_SIZE", 5),
+            "max_overflow": _positive_int(environ, "DATABASE_MAX_OVERFLOW", 5),
+            # A connection the server closed (restart, failover) is replaced
+            # before use instead of failing the request.
+            "pool_pre_ping": True,
+            "pool_timeout": _positive_int(environ, "DATABASE_POOL_TIMEOUT", 5),
+            "connect_args": {
+                "connect_timeout": _positive_int(environ, "DATABASE_CONNECT_TIMEOUT", 5)
+            },
+        },
+{%- endif %}
         "MAX_CONTENT_LENGTH": _positive_int(
             environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
         ),
@@ -35,7 +65,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "CORS_ORIGINS": _split_list(environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS)),
 {%- endif %}
 {%- if cookiecutter.cache_backend == "simple" %}
-        "CACHE_TYPE": "SimpleCache",
+        # Files in the instance folder, shared by every worker of this host:
+        # a write in one worker invalidates what all of them read.
+        "CACHE_TYPE": "FileSystemCache",
         "CACHE_DEFAULT_TIMEOUT": _positive_int(environ, "CACHE_TIMEOUT", 60),
 {%- elif cookiecutter.cache_backend == "redis" %}
         "CACHE_TYPE": "RedisCache",
@@ -52,18 +84,28 @@ def check(app: Flask) -> None:
             "SECRET_KEY must be set outside development "
             "(for example: python -c 'import secrets; print(secrets.token_hex())')"
         )
+    _check_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
 
 
-def _sqlite_path(url: str) -> str | None:
-    """``sqlite:///relative.db`` or ``sqlite:////absolute.db``; empty means default."""
-    if not url:
-        return None
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or len(url) == len(prefix):
+def _check_database_url(url: str | None) -> None:
+    if url is None:
+{%- if cookiecutter.database == "sqlite" %}
+        return  # the default: a file in the instance folder
+{%- else %}
+        raise SettingsError(f"DATABASE_URL must be set, like {DATABASE_URL_FORM}")
+{%- endif %}
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # Not echoed: a malformed URL may still hold a password.
         raise SettingsError(
-            f"DATABASE_URL must look like sqlite:///path/to/file.db, got {url!r}"
+            f"DATABASE_URL is not a database URL; it must look like {DATABASE_URL_FORM}"
+        ) from None
+    if parsed.drivername != DATABASE_DRIVER or not parsed.database:
+        shown = parsed.render_as_string(hide_password=True)
+        raise SettingsError(
+            f"DATABASE_URL must look like {DATABASE_URL_FORM}, got {shown!r}"
         )
-    return url[len(prefix) :]
 
 
 def _boolean(environ: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -1,7 +1,15 @@
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import ServiceUnavailable
+
+{% if cookiecutter.cache_backend != "none" -%}
+from .. import cache
+{% endif -%}
+from ..db import db
 from ..validation import Blueprint
-from .schemas import Health
+from .schemas import Health, Readiness
 
 blp = Blueprint("health", __name__, description="Probes for load balancers.")
 
@@ -11,3 +19,29 @@ blp = Blueprint("health", __name__, description="Probes for load balancers.")
 def health() -> dict[str, Any]:
     """Liveness: the app answers. Touches nothing else."""
     return {"status": "ok"}
+
+
+@blp.get("/health/ready")
+@blp.response(200, Readiness)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def ready() -> dict[str, Any]:
+    """Readiness: what the app needs answers; a 503 names what does not."""
+    checks = {
+        "database": database_is_reachable(),
+{%- if cookiecutter.cache_backend != "none" %}
+        "cache": cache.is_reachable(),
+{%- endif %}
+    }
+    down = sorted(name for name, up in checks.items() if not up)
+    if down:
+        raise ServiceUnavailable(f"Unavailable: {', '.join(down)}.")
+    return {"status": "ok", "checks": {name: "ok" for name in checks}}
+
+
+def database_is_reachable() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True

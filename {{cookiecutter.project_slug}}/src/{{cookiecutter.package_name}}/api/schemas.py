@@ -33,6 +33,15 @@ class Health(Schema):
     status = fields.String(required=True, metadata={"example": "ok"})
 
 
+class Readiness(Health):
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"example": {"database": "ok"}},
+    )
+
+
 class Echo(Body):
     """Any JSON object, answered as received."""
 
@@ -69,7 +78,7 @@ class Item(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     quantity = fields.Integer(required=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    created_at = fields.DateTime(required=True)
 
 
 class ItemPage(Schema):
