@@ -3,11 +3,14 @@
 Run: gunicorn --config gunicorn.conf.py
 """
 
+import logging
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from flask.helpers import get_debug_flag
 
-from {{ cookiecutter.package_name }}.logs import gunicorn_logging
+from {{ cookiecutter.package_name }}.logs import JsonLinesFormatter, StdoutHandler
 
 # Debug mode skips the SECRET_KEY check and lets exceptions escape the JSON
 # error handlers: the production server never runs with it.
@@ -35,8 +38,57 @@ keepalive = 5
 # and gunicornc would manage whichever app came first.
 control_socket_disable = True
 
+
+class AccessFormatter(JsonLinesFormatter):
+    """gunicorn's access log line, with its parts as fields an index can query.
+
+    gunicorn logs each request with its ``access_log_format`` as the message
+    and the request's "atoms" as the arguments; missing ones are ``-``.
+    """
+
+    def event(self, record: logging.LogRecord) -> dict[str, Any]:
+        event = super().event(record)
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        event["request_id"] = atoms.get("{x-request-id}o", "-")
+        event.update(
+            method=atoms.get("m"),
+            path=atoms.get("U"),
+            status=_number(atoms.get("s")),
+            bytes=_number(atoms.get("B")),
+            duration_ms=_number(atoms.get("M")),
+            remote_addr=atoms.get("h"),
+            # gunicorn escapes quotes for its quoted log fields; JSON does that.
+            user_agent=str(atoms.get("a", "-")).replace('\\"', '"'),
+        )
+        return event
+
+
+def _number(value: Any) -> int | None:
+    return int(value) if str(value).isdigit() else None
+
+
 # gunicorn's own events and one event per request: JSON lines on stdout, like
-# the app's (see logs.py), for the container platform to collect.
-logconfig_dict = gunicorn_logging()
+# the app's (logs.py), for the container platform to collect. The root logger
+# gets the app's handler here, so that gunicorn's plain-text default never
+# joins it; the app then finds it and adds none. No level is set: LOG_LEVEL and
+# gunicorn's loglevel keep deciding.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"access": {"()": AccessFormatter}},
+    "handlers": {
+        "app": {"()": StdoutHandler},
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"handlers": ["app"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["app"], "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "propagate": False},
+    },
+}
 # The "message" of each request's event; its parts are fields of the event too.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'

@@ -7,6 +7,8 @@ from {{ cookiecutter.package_name }}.settings import from_environment
 ALLOWED = "https://app.example.test"
 OTHER_ALLOWED = "http://localhost:5173"
 DISALLOWED = "https://evil.example.test"
+# The first origin answered at generation, on a line of its own (it may be long).
+CHOSEN_ORIGIN = "{{ cookiecutter.cors_origins.split(',')[0].strip() }}"
 
 
 @pytest.fixture
@@ -24,12 +26,14 @@ def test_origins_come_from_a_comma_separated_variable():
     assert settings["CORS_ORIGINS"] == [ALLOWED, OTHER_ALLOWED]
 
 
-def test_default_origins_are_the_ones_chosen_at_generation():
-    chosen = "{{ cookiecutter.cors_origins }}"
+def test_without_the_variable_the_origin_chosen_at_generation_is_allowed(make_app):
+    app = make_app(CORS_ORIGINS=from_environment({})["CORS_ORIGINS"])
 
-    assert from_environment({})["CORS_ORIGINS"] == [
-        origin.strip() for origin in chosen.split(",") if origin.strip()
-    ]
+    response = app.test_client().get(
+        "/api/v1/health", headers={"Origin": CHOSEN_ORIGIN}
+    )
+
+    assert response.headers["Access-Control-Allow-Origin"] == CHOSEN_ORIGIN
 
 
 @pytest.mark.parametrize("origin", [ALLOWED, OTHER_ALLOWED])
@@ -48,20 +52,53 @@ def test_disallowed_origin_gets_no_cors_headers(client):
     assert "Origin" in vary(response)
 
 
-def test_preflight_from_allowed_origin_succeeds(client):
-    response = client.options(
-        "/api/v1/items",
+def preflight(client, path, method):
+    return client.options(
+        path,
         headers={
             "Origin": ALLOWED,
-            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Method": method,
             "Access-Control-Request-Headers": "Content-Type",
         },
     )
 
+
+def allowed_methods(response) -> set[str]:
+    return {
+        method.strip()
+        for method in response.headers["Access-Control-Allow-Methods"].split(",")
+    }
+
+
+def test_preflight_from_allowed_origin_succeeds(client):
+    response = preflight(client, "/api/v1/items", "POST")
+
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
-    assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert response.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+    assert response.headers["Access-Control-Max-Age"] == "7200"
+    assert "Content-Type" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/v1/items", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("/api/v1/items/1", {"GET", "HEAD", "OPTIONS", "PATCH", "DELETE"}),
+        ("/api/v1/health", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_preflight_lists_only_the_methods_of_its_route(client, path, methods):
+    response = preflight(client, path, "GET")
+
+    assert allowed_methods(response) == methods
+
+
+def test_preflight_for_a_method_the_route_lacks_does_not_list_it(client):
+    response = preflight(client, "/api/v1/items", "PUT")
+
+    assert "PUT" not in allowed_methods(response)
+    assert client.put("/api/v1/items", json={}).status_code == 405
 
 
 def test_preflight_from_disallowed_origin_is_not_allowed(client):

@@ -21,16 +21,6 @@ def test_a_request_without_an_id_gets_a_fresh_one(client):
     assert first != second
 
 
-def test_requests_in_one_app_context_get_their_own_ids(app):
-    # The app context (and its ``g``) is then shared by both requests.
-    client = app.test_client()
-    with app.app_context():
-        first = request_id(client.get("/api/v1/health"))
-        second = request_id(client.get("/api/v1/health"))
-
-    assert first != second
-
-
 @pytest.mark.parametrize(
     "sent",
     ["abc", "0f8fad5b-d9cb-469f-a165-70867728950e", "trace.span_01", "x" * 128],

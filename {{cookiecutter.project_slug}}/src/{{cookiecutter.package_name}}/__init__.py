@@ -29,7 +29,6 @@ from . import (
     logs,
     request_id,
     serialization,
-    sessions,
     settings,
 )
 
@@ -47,27 +46,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.check(app)
     logs.init_app(app)
 
-    # First of the parts with request hooks: the id is chosen before anything
-    # else runs and set on the answer after everything else, errors included.
+    # Flask runs after_request hooks in the reverse order of registration, so
+    # each part below sees an answer after the parts registered below it:
+    # - request_id: every answer carries the id, errors included;
+    # - errors: a 412 set by a later part becomes a problem document;
+{%- if cookiecutter.use_cors %}
+    # - cors: errors and 304s carry CORS headers too;
+{%- endif %}
+{%- if cookiecutter.use_compression %}
+    # - compression: it gives the ETag set by headers one variant per coding;
+{%- endif %}
+    # - headers: the ETag is the hash of the body the view made.
     request_id.init_app(app)
     serialization.init_app(app)
-    sessions.init_app(app)
     db.init_app(app)
     errors.init_app(app)
 {%- if cookiecutter.cache_backend != "none" %}
     cache.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_cors %}
-    # CORS before the parts below: its after_request runs after theirs, so
-    # every answer (errors and 304s included) carries the headers a browser
-    # needs to read it.
     cors.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_compression %}
     compression.init_app(app)
 {%- endif %}
-    # Registered after compression so that it runs before it: the ETag is a
-    # hash of the uncompressed body, and Flask-Compress derives one per encoding.
     headers.init_app(app)
 
     api.init_app(app)

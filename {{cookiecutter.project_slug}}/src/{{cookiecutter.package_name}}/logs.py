@@ -4,9 +4,8 @@ A container platform collects stdout line by line: a traceback printed over
 several lines would arrive as several unrelated events. JSON keeps an event on
 one line whatever it contains (newlines in a message or a traceback are
 escaped, and so is every non-ASCII character, U+2028 included) and lets the
-platform index its fields. gunicorn's own logs take the same form
-(``gunicorn_logging``): its access log has one event per request, with the
-same id and the request's method, path, status and duration as fields.
+platform index its fields. gunicorn.conf.py sends gunicorn's own logs through
+the same handler.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,53 +54,13 @@ class JsonLinesFormatter(logging.Formatter):
         return event
 
 
-class AccessFormatter(JsonLinesFormatter):
-    """gunicorn's access log line, with its parts as fields an index can query.
-
-    gunicorn logs each request with its ``access_log_format`` as the message
-    and the request's "atoms" as the arguments; missing ones are ``-``.
-    """
-
-    def event(self, record: logging.LogRecord) -> dict[str, Any]:
-        event = super().event(record)
-        atoms = record.args if isinstance(record.args, Mapping) else {}
-        event["request_id"] = atoms.get("{x-request-id}o", "-")
-        event.update(
-            method=atoms.get("m"),
-            path=atoms.get("U"),
-            status=_number(atoms.get("s")),
-            bytes=_number(atoms.get("B")),
-            duration_ms=_number(atoms.get("M")),
-            remote_addr=atoms.get("h"),
-            # gunicorn escapes quotes for its quoted log fields; JSON does that.
-            user_agent=str(atoms.get("a", "-")).replace('\\"', '"'),
-        )
-        return event
-
-
-def _number(value: Any) -> int | None:
-    return int(value) if str(value).isdigit() else None
-
-
 class StdoutHandler(logging.StreamHandler):
-    """Writes to ``sys.stdout`` as it is when the event happens.
-
-    Whoever swaps ``sys.stdout`` later (a test capturing output) still gets
-    the lines, instead of a stream that was current when the app was built.
-    """
+    """JSON lines on stdout, each stamped with its request's id."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(sys.stdout)
         self.addFilter(RequestIdFilter())
         self.setFormatter(JsonLinesFormatter())
-
-    @property
-    def stream(self):
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value) -> None:
-        """Ignored: the stream is always the current ``sys.stdout``."""
 
 
 def init_app(app: Flask) -> None:
@@ -121,30 +79,3 @@ def init_app(app: Flask) -> None:
     # Flask adds its own stderr handler to the app's logger when no handler is
     # configured; records reach the root handler through propagation instead.
     app.logger.removeHandler(default_handler)
-
-
-def gunicorn_logging() -> dict[str, Any]:
-    """gunicorn's ``logconfig_dict``: its logs as JSON lines on stdout too.
-
-    The root logger gets the app's handler here, so that gunicorn's default
-    (plain text) never joins it; ``init_app`` then finds it and adds none. No
-    level is set: ``LOG_LEVEL`` and gunicorn's ``loglevel`` keep deciding.
-    """
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"access": {"()": AccessFormatter}},
-        "handlers": {
-            "app": {"()": StdoutHandler},
-            "access": {
-                "class": "logging.StreamHandler",
-                "formatter": "access",
-                "stream": "ext://sys.stdout",
-            },
-        },
-        "root": {"handlers": ["app"]},
-        "loggers": {
-            "gunicorn.error": {"handlers": ["app"], "propagate": False},
-            "gunicorn.access": {"handlers": ["access"], "propagate": False},
-        },
-    }

@@ -1,4 +1,4 @@
-"""JSON through orjson, so that ``jsonify`` stays the API but runs several times faster.
+"""JSON through orjson, with ``jsonify`` still the API.
 
 Differences from Flask's default provider: keys keep their insertion order,
 datetimes are ISO 8601 (a naive datetime is taken as UTC), ``Decimal`` becomes a
