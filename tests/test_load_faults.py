@@ -351,3 +351,29 @@ def test_a_worker_killed_mid_load_is_replaced_and_only_its_requests_fail(
     assert not [status for status in tally.statuses if status >= 500], tally.statuses
     # A sync worker serves one request at a time: only that one can be lost.
     assert tally.failures <= connections, (tally.statuses, tally.errors)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cache_backend", ["simple", "redis", "none"])
+def test_a_write_through_one_worker_is_read_by_every_worker(
+    cookies, tmp_path, redis_server, cache_backend
+):
+    project = bake(cookies, {**ALL_ON, "cache_backend": cache_backend})
+    stale = reads = 0
+
+    with gunicorn(project, tmp_path, redis_server.url) as api:
+        port = api.server.port
+        for written in range(1, 6):
+            # Every worker reads the page first, and keeps it if it caches.
+            for _ in range(4 * WORKERS):
+                assert call(port, "GET", ITEMS)[0] == 200
+            assert call(port, "POST", ITEMS, {"name": f"item {written}"})[0] == 201
+            # Fresh connections: the sync workers take turns answering them.
+            for _ in range(20):
+                status, body = call(port, "GET", ITEMS)
+                assert status == 200
+                reads += 1
+                stale += json.loads(body)["total"] != written
+    print(f"\n{cache_backend} cache, {WORKERS} workers: {stale} of {reads} stale")
+
+    assert stale == 0
