@@ -273,13 +273,21 @@ def expected_dependencies(context: dict) -> set[str]:
 
 
 def trace_findings(texts: dict[str, str], patterns: list[str]) -> list[str]:
+    if not patterns:
+        return []
+    # One pass over each file with all patterns; line by line only on a hit.
+    anywhere = re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.M)
+    compiled = [(pattern, re.compile(pattern, re.I)) for pattern in patterns]
     findings = []
-    for pattern in patterns:
-        compiled = re.compile(pattern, re.IGNORECASE)
-        for name, text in texts.items():
-            for number, line in enumerate(text.splitlines(), start=1):
-                if compiled.search(line) and not exempt(name, pattern, line):
-                    findings.append(f"{name}:{number}: /{pattern}/ in {line.strip()!r}")
+    for name, text in texts.items():
+        if not anywhere.search(text):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            findings += [
+                f"{name}:{number}: /{pattern}/ in {line.strip()!r}"
+                for pattern, regex in compiled
+                if regex.search(line) and not exempt(name, pattern, line)
+            ]
     return findings
 
 

@@ -69,6 +69,8 @@ def test_baked_suite_passes_with_nothing_skipped(cookies, context):
     assert counts["failures"] == counts["errors"] == counts["skipped"] == 0, counts
 
 
+# Slow too: the baked fixtures start the database and cache servers it needs.
+@pytest.mark.slow
 @pytest.mark.parametrize("context", SUITE_COMBINATIONS, ids=combination_id)
 def test_a_client_sees_exactly_the_enabled_options(cookies, context, tmp_path):
     project = bake(cookies, context)
