@@ -3,8 +3,10 @@
 import gzip
 
 import brotli
+import flask_compress.flask_compress
 import pytest
 
+from {{ cookiecutter.package_name }}.compression import RecentBodies
 from {{ cookiecutter.package_name }}.headers import etag_for
 
 try:
@@ -86,6 +88,65 @@ def long_names(client):
     for number in range(4):
         client.post("/api/v1/items", json={"name": f"{number} " + "long name " * 19})
     return client.get(ITEMS).get_json()
+
+
+@pytest.fixture
+def compressions(monkeypatch):
+    """How many bodies Flask-Compress has compressed."""
+    counted = []
+    compress = flask_compress.flask_compress._compress_data
+
+    def counting(*args):
+        counted.append(args[-1])
+        return compress(*args)
+
+    monkeypatch.setattr(flask_compress.flask_compress, "_compress_data", counting)
+    return counted
+
+
+def test_a_body_read_again_is_compressed_once(client, long_names, compressions):
+    headers = {"Accept-Encoding": "gzip"}
+    first = client.get(ITEMS, headers=headers)
+    again = client.get(ITEMS, headers=headers)
+
+    assert compressions == ["gzip"]
+    assert again.data == first.data
+
+
+def test_a_changed_body_is_compressed_anew(client, long_names):
+    headers = {"Accept-Encoding": "zstd"}
+    client.get(ITEMS, headers=headers)
+
+    client.post("/api/v1/items", json={"name": "newest"})
+    after = client.get(ITEMS, headers=headers)
+
+    decoded = client.application.json.loads(DECODERS["zstd"](after.data))
+    assert decoded["total"] == long_names["total"] + 1
+
+
+def test_bodies_without_a_strong_etag_are_compressed_each_time(client, compressions):
+    sent = {"note": "echo " * 200}
+    for _ in range(2):
+        echoed = client.post(
+            "/api/v1/echo", json=sent, headers={"Accept-Encoding": "gzip"}
+        )
+        assert client.application.json.loads(gzip.decompress(echoed.data)) == sent
+
+    assert compressions == ["gzip", "gzip"]
+
+
+def test_kept_bodies_stay_within_their_byte_budget():
+    kept = RecentBodies(max_bytes=10)
+    kept.set("gzip;a", b"12345")
+    kept.set("gzip;b", b"67890")
+    kept.get("gzip;a")
+    kept.set("gzip;c", b"abcde")
+
+    assert kept.get("gzip;a") == b"12345"
+    assert kept.get("gzip;b") is None
+    assert kept.get("gzip;c") == b"abcde"
+    kept.set("gzip;huge", b"x" * 11)
+    assert kept.get("gzip;huge") is None
 
 
 def test_a_failed_if_match_on_a_compressed_answer_is_a_problem(client, long_names):
