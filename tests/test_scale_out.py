@@ -528,6 +528,19 @@ def quiet_cross_checks(cluster: Cluster, rounds: int = 6) -> list[str]:
     return stale
 
 
+def logged_errors(cluster: Cluster) -> list[str]:
+    """The instances' ERROR events: message and the end of the traceback."""
+    errors = []
+    for server in cluster.instances:
+        for line in server.output().splitlines():
+            if '"level": "ERROR"' in line:
+                event = json.loads(line)
+                errors.append(
+                    f"{event['message']}: ...{event.get('exc_info', '')[-1500:]}"
+                )
+    return errors[:3]
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> float:
     """Seconds until ``predicate`` holds."""
     started = time.monotonic()
@@ -659,7 +672,10 @@ def test_postgresql_restarted_mid_load_503_problems_meanwhile_then_full_service(
     assert not tally.stale, tally.stale[:20]
     # While it was away: 503 problem documents, never a 500 or a broken answer.
     outcomes = tally.outcomes()
-    assert set(outcomes) <= {200, 201, 204, 404, 503}, outcomes
+    assert set(outcomes) <= {200, 201, 204, 404, 503}, (
+        outcomes,
+        logged_errors(cluster),
+    )
     assert not not_problems, not_problems
     assert down[503] > 20, down
     # After: full service.
