@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -155,16 +155,22 @@ def main() -> int:
             _, page = request(servers["all-options"], "GET", BIG_PAGE)
             (work / "page.json").write_bytes(page)
             seed(servers["slow-uncached"], SMALL_PAGE_ITEMS)
-            # The same rows, ids included, in the FastAPI peer's table.
-            copy_items(work / "items.sqlite3", work / "fastapi.sqlite3")
+            # The same rows, ids included, in the databases of the servers
+            # that read them (the FastAPI peer's table has fewer columns).
+            for name in ("standard-json", "all-options-uncached", "fastapi"):
+                columns = FASTAPI_COLUMNS if name == "fastapi" else "*"
+                copy_items(work, "all-options", name, columns)
+            for name in ("slow-simple", "slow-redis"):
+                copy_items(work, "slow-uncached", name)
             item_paths = {
                 "all-options": created[READ_ITEM_NUMBER],
                 "fastapi": created[READ_ITEM_NUMBER],
             }
             if "compared" in servers:
-                # Its own database: a template change may change what it stores.
+                # Through its own API: a template change may change what it stores.
                 compared = seed(servers["compared"], BIG_PAGE_ITEMS)
                 item_paths["compared"] = compared[READ_ITEM_NUMBER]
+                seed(servers["compared-slow-redis"], SMALL_PAGE_ITEMS)
             loads = plan(item_paths)
             results = measure(wrk, servers, loads, args.rounds, args.duration)
     serialization = serialization_speedup(json.loads(page), args.rounds)
@@ -240,67 +246,82 @@ def _redis_answers(port: int) -> bool:
         return sock.recv(16).startswith(b"+PONG")
 
 
-def server_specs(bakes: dict[str, Path], work: Path, redis_url: str) -> dict:
-    """name -> (directories on PYTHONPATH, gunicorn app, extra environment)."""
+@dataclass(frozen=True)
+class Spec:
+    """How to start one server.
+
+    ``app`` is gunicorn's ``module:name``; with a ``bake`` (the baked
+    project's ``src``) it names a factory, called with this server's own
+    ``CACHE_DIR``, and the server's database is migrated before it starts.
+    """
+
+    path: tuple[Path, ...]
+    app: str
+    env: dict[str, str] = field(default_factory=dict)
+    bake: Path | None = None
+
+
+def server_specs(bakes: dict[str, Path], redis_url: str) -> dict[str, Spec]:
+    """Every server by name; each has a database of its own (start_server)."""
     apps = BENCH / "apps"
-    items_db = {"DATABASE_URL": f"sqlite:///{work / 'items.sqlite3'}"}
-    small_db = {"DATABASE_URL": f"sqlite:///{work / 'small.sqlite3'}"}
-    prebuilt_body = {"PREBUILT_BODY": str(work / "page.json")}
+
+    def baked(bake: str, factory: str, env: dict | None = None) -> Spec:
+        return Spec((bakes[bake], apps), factory, env or {}, bakes[bake])
+
     specs = {
-        "bare": ([apps], "bare:app", {}),
+        "bare": Spec((apps,), "bare:app"),
         # Served by uvicorn, not gunicorn (see start_server).
-        "fastapi": ([apps], "fastapi_peer.main:app", {}),
-        "prebuilt": ([apps], "prebuilt:app", prebuilt_body),
-        "all-options": ([bakes["all-options"]], "flask_api:create_app()", items_db),
-        "all-off": ([bakes["all-off"]], "flask_api:create_app()", {}),
-        "standard-json": (
-            [bakes["all-options"], apps],
-            "variants:standard_json()",
-            items_db,
-        ),
-        "all-options-uncached": (
-            [bakes["all-options"], apps],
-            "variants:uncached()",
-            items_db,
-        ),
-        "slow-uncached": (
-            [bakes["all-options"], apps],
-            "variants:slow_database_uncached()",
-            small_db,
-        ),
-        "slow-simple": (
-            [bakes["all-options"], apps],
-            "variants:slow_database()",
-            small_db,
-        ),
-        "slow-redis": (
-            [bakes["all-options-redis"], apps],
-            "variants:slow_database()",
-            {**small_db, "REDIS_URL": redis_url},
+        "fastapi": Spec((apps,), "fastapi_peer.main:app"),
+        "prebuilt": Spec((apps,), "prebuilt:app"),
+        "all-options": baked("all-options", "flask_api:create_app"),
+        "all-off": baked("all-off", "flask_api:create_app"),
+        "standard-json": baked("all-options", "variants:standard_json"),
+        "all-options-uncached": baked("all-options", "variants:uncached"),
+        "slow-uncached": baked("all-options", "variants:slow_database_uncached"),
+        "slow-simple": baked("all-options", "variants:slow_database"),
+        "slow-redis": baked(
+            "all-options-redis", "variants:slow_database", {"REDIS_URL": redis_url}
         ),
     }
     if "compared" in bakes:
-        # Its own database (compared.sqlite3), seeded through its own API.
-        specs["compared"] = ([bakes["compared"]], "flask_api:create_app()", {})
-        specs["compared-slow-redis"] = (
-            [bakes["compared-redis"], apps],
-            "variants:slow_database()",
+        # Seeded through its own API: a template change may change what it stores.
+        specs["compared"] = baked("compared", "flask_api:create_app")
+        specs["compared-slow-redis"] = baked(
+            "compared-redis",
+            "variants:slow_database",
             # Its own Redis database: the two apps' keys must not meet.
-            {**small_db, "REDIS_URL": redis_url.removesuffix("/0") + "/1"},
+            {"REDIS_URL": redis_url.removesuffix("/0") + "/1"},
         )
     return specs
+
+
+def database_file(work: Path, name: str) -> Path:
+    return work / f"{name}.sqlite3"
+
+
+def server_env(name: str, spec: Spec, work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(map(str, spec.path)),
+        "SECRET_KEY": "benchmark-only-secret",
+        "DATABASE_URL": f"sqlite:///{database_file(work, name)}",
+        "PREBUILT_BODY": str(work / "page.json"),
+        **spec.env,
+    }
 
 
 @contextlib.contextmanager
 def running_servers(
     work: Path, bakes: dict[str, Path], redis_url: str
 ) -> Iterator[dict[str, Server]]:
+    specs = server_specs(bakes, redis_url)
+    migrate_all(
+        {name: spec for name, spec in specs.items() if spec.bake is not None}, work
+    )
     servers: dict[str, Server] = {}
     try:
-        for name, (path, app, extra_env) in server_specs(
-            bakes, work, redis_url
-        ).items():
-            servers[name] = start_server(name, path, app, extra_env, work)
+        for name, spec in specs.items():
+            servers[name] = start_server(name, spec, work)
         for server in servers.values():
             wait_for(lambda s=server: _healthy(s), f"the server of {server.name}")
         yield servers
@@ -309,18 +330,53 @@ def running_servers(
             stop(server.process)
 
 
-def start_server(
-    name: str, path: list[Path], app: str, extra_env: dict, work: Path
-) -> Server:
+def migrate_all(specs: dict[str, Spec], work: Path) -> None:
+    """Bring each server's database to its bake's newest migration, in parallel."""
+    running = []
+    for name, spec in specs.items():
+        assert spec.bake is not None
+        process = start_migration(spec.bake, server_env(name, spec, work))
+        if process is not None:
+            running.append((name, process))
+    for name, process in running:
+        finish_migration(process, name)
+
+
+def start_migration(src: Path, env: dict[str, str]) -> subprocess.Popen | None:
+    """``flask db upgrade`` of the bake whose ``src`` this is, on env's DATABASE_URL.
+
+    What the baked project's deploy does before its server starts (as
+    tests/processes.py's ``migrate``). None for a bake without ``migrations/``
+    (an older checkout given to --compare-template): its app creates its
+    tables itself when it starts.
+    """
+    packages = [path for path in src.iterdir() if (path / "migrations").is_dir()]
+    if not packages:
+        return None
+    command = [sys.executable, "-m", "flask", "--app", packages[0].name]
+    return subprocess.Popen(
+        [*command, "db", "upgrade"],
+        cwd=src.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def finish_migration(process: subprocess.Popen, name: str) -> None:
+    output, _ = process.communicate(timeout=120)
+    if process.returncode:
+        sys.exit(f"migrating the database of {name} failed:\n{output.decode()}")
+
+
+def start_server(name: str, spec: Spec, work: Path) -> Server:
     """gunicorn with one sync worker; the FastAPI peer: uvicorn with one worker."""
     port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(map(str, path)),
-        "SECRET_KEY": "benchmark-only-secret",
-        "DATABASE_URL": f"sqlite:///{work / (name + '.sqlite3')}",
-        **extra_env,
-    }
+    env = server_env(name, spec, work)
+    app = spec.app
+    if spec.bake is not None:
+        # Its own cache files: a page another server cached is never read here.
+        app += f"({{'CACHE_DIR': {str(work / (name + '-cache'))!r}}})"
     if name == "fastapi":
         # As `fastapi run` serves it (uvloop and httptools), access log off
         # like gunicorn's here.
@@ -408,14 +464,24 @@ def seed(server: Server, count: int) -> list[str]:
     return paths
 
 
-def copy_items(source: Path, target: Path) -> None:
-    """Copy every item row, ids included, into a table of the same shape."""
-    with contextlib.closing(sqlite3.connect(target, timeout=10)) as database:
-        database.execute("ATTACH DATABASE ? AS source", (str(source),))
+FASTAPI_COLUMNS = "id, name, quantity, created_at"
+
+
+def copy_items(work: Path, source: str, target: str, columns: str = "*") -> None:
+    """Copy every item row, ids included, from one server's database to another's.
+
+    Both servers are idle (they have only answered health checks), and no
+    cached page exists yet that the copy would make stale.
+    """
+    target_file = database_file(work, target)
+    with contextlib.closing(sqlite3.connect(target_file, timeout=10)) as database:
+        database.execute(
+            "ATTACH DATABASE ? AS source", (str(database_file(work, source)),)
+        )
         with database:
+            names = "" if columns == "*" else f" ({columns})"
             database.execute(
-                "INSERT INTO items (id, name, quantity, created_at) "
-                "SELECT id, name, quantity, created_at FROM source.items"
+                f"INSERT INTO items{names} SELECT {columns} FROM source.items"
             )
 
 

@@ -77,7 +77,10 @@ def main() -> int:
         from flask_api import create_app
 
         app = create_app(
-            {"SECRET_KEY": "profile", "DATABASE": f"{scratch}/profile.sqlite3"}
+            {
+                "SECRET_KEY": "profile",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch}/profile.sqlite3",
+            }
         )
         base, total = microseconds(bare.app), microseconds(app)
         print(f"bare Flask {base:.0f} µs, all options {total:.0f} µs per request")

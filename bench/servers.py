@@ -57,10 +57,12 @@ from bench import (
     Result,
     Server,
     bake,
+    finish_migration,
     free_port,
     machine,
     run_wrk,
     seed,
+    start_migration,
     stop,
     wait_for,
 )
@@ -97,6 +99,9 @@ def main() -> int:
             "SECRET_KEY": "benchmark-only-secret",
             "DATABASE_URL": f"sqlite:///{work / 'items.sqlite3'}",
         }
+        migration = start_migration(project / "src", env)
+        if migration is not None:
+            finish_migration(migration, "the bake")
         with contextlib.ExitStack() as stack:
             running = {
                 name: stack.enter_context(start(name, project, work, env, args))

@@ -1,56 +1,85 @@
 """Bench-only variants of a baked app; the baked code itself is not changed.
 
-gunicorn loads them as ``variants:<factory>()`` with the baked project's
-``src`` on PYTHONPATH, so ``flask_api`` is whichever bake that server runs.
+gunicorn loads them as ``variants:<factory>(config)`` with the baked project's
+``src`` on PYTHONPATH, so ``flask_api`` is whichever bake that server runs;
+``config`` overrides its settings as ``create_app``'s does (the bench gives
+each server a cache directory of its own this way).
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.json.provider import DefaultJSONProvider
 from flask_api import create_app
-from flask_api.api import items
-from flask_api.db import get_db
+from flask_api import db as baked_db
 
 DATABASE_DELAY_SECONDS = 0.020
+Config = Mapping[str, Any] | None
 
 
-def standard_json() -> Flask:
+def standard_json(config: Config = None) -> Flask:
     """The baked app with Flask's own JSON provider instead of orjson."""
-    app = create_app()
+    app = create_app(config)
     app.json = DefaultJSONProvider(app)
     return app
 
 
-def slow_database() -> Flask:
-    """The baked app whose item reads cost 20 ms more when they reach SQLite.
+def slow_database(config: Config = None) -> Flask:
+    """The baked app whose item reads cost 20 ms more when they reach the database.
 
     A cache hit never reaches the database, so it skips the delay: this is the
     endpoint that costs 20 ms of the cache goal.
     """
-    items.get_db = _slow_get_db
-    return create_app()
+    return _slowed(lambda: create_app(config))
 
 
-def slow_database_uncached() -> Flask:
+def slow_database_uncached(config: Config = None) -> Flask:
     """The same app with Flask-Caching's NullCache: every read misses."""
-    items.get_db = _slow_get_db
+    return _slowed(lambda: uncached(config))
+
+
+def uncached(config: Config = None) -> Flask:
+    """The baked app with Flask-Caching's NullCache: every page read is a query."""
     with warnings.catch_warnings():
         # Flask-Caching warns that NullCache caches nothing: that is the point.
         warnings.simplefilter("ignore", UserWarning)
-        return create_app({"CACHE_TYPE": "NullCache"})
+        return create_app({**(config or {}), "CACHE_TYPE": "NullCache"})
 
 
-def _slow_get_db():
-    time.sleep(DATABASE_DELAY_SECONDS)
-    return get_db()
+def _slowed(make_app: Callable[[], Flask]) -> Flask:
+    if hasattr(baked_db, "get_db"):
+        # A bake from before SQLAlchemy (bench/run --compare-template with an
+        # older checkout): its views call get_db() once per request.
+        from flask_api.api import items
+
+        get_db = baked_db.get_db
+
+        def slow_get_db():
+            time.sleep(DATABASE_DELAY_SECONDS)
+            return get_db()
+
+        items.get_db = slow_get_db
+        return make_app()
+    from sqlalchemy import event
+
+    app = make_app()
+    with app.app_context():
+        event.listen(baked_db.db.engine, "before_cursor_execute", _delay_item_reads)
+    return app
 
 
-def uncached() -> Flask:
-    """The baked app with Flask-Caching's NullCache: every page read hits SQLite."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return create_app({"CACHE_TYPE": "NullCache"})
+def _delay_item_reads(
+    _connection, _cursor, statement: str, _parameters, _context, _executemany
+) -> None:
+    """Sleep once per request, before its first statement that reads items."""
+    if not has_app_context() or "bench_slowed" in g:
+        return
+    words = statement.split(None, 1)
+    if words and words[0].upper() == "SELECT" and "items" in statement:
+        g.bench_slowed = True
+        time.sleep(DATABASE_DELAY_SECONDS)
