@@ -20,7 +20,7 @@ from {{ cookiecutter.package_name }}.db import db
 OPENAPI = "/api/v1/openapi.json"
 CONFIG = SchemathesisConfig.from_path(Path(__file__).parents[1] / "schemathesis.toml")
 # The same examples on every run, so that a red CI is a regression, not luck.
-# In-process answers reach schemathesis as sent: ask for them uncompressed.
+# In-process answers reach schemathesis as sent: ask for the identity coding.
 PLAIN = {"Accept-Encoding": "identity"}
 GENERATION = settings(
     deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)

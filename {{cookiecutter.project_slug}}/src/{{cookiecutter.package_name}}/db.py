@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 {%- endif %}
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 {%- if cookiecutter.database == "sqlite" %}
@@ -49,12 +49,29 @@ def init_app(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{default}"
 {%- endif %}
     db.init_app(app)
+    # Runs before Flask-SQLAlchemy's own teardown (the reverse of registration).
+    app.teardown_appcontext(end_session)
     migrate.init_app(app, db)
     with app.app_context():
 {%- if cookiecutter.database == "sqlite" %}
         event.listen(db.engine, "connect", _share_between_workers)
 {%- endif %}
         check_connection(app)
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """Close the request's session, whatever state its connection is in.
+
+    A connection the server dropped (a restart, a failover) makes the rollback
+    of closing raise; in a teardown that would escape every error handler and
+    turn an answered request into a bare 500. The pool replaces the connection.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        current_app.logger.warning("Closing a database session failed: %s", reason)
+        db.session.registry.clear()
 
 
 def check_connection(app: Flask) -> None:
@@ -67,7 +84,7 @@ def check_connection(app: Flask) -> None:
         with db.engine.connect():
             pass
     except SQLAlchemyError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SettingsError(
             f"DATABASE_URL: cannot connect to {db.engine.url!r}: {reason}"
         ) from None

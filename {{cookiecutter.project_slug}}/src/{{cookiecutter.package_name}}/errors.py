@@ -45,7 +45,6 @@ def init_app(app: Flask) -> None:
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_exception)
-    # Registered before CORS and compression, so it runs after them.
     app.after_request(problem_for_unraised_error)
 
 
@@ -85,9 +84,9 @@ def problem_for_unraised_error(response: Response) -> Response:
     """An error status set without raising still answers a problem document.
 
     Werkzeug's conditional answers set 412 Precondition Failed (a failed
-    ``If-Match``) or 416 Range Not Satisfiable themselves, on a static file or
-    a compressed answer: no error handler sees them, and the body would be the
-    page or JSON asked for.
+    ``If-Match``) or 416 Range Not Satisfiable themselves, on a static file for
+    instance: no error handler sees them, and the body would be the page or
+    JSON asked for.
     """
     if (
         response.status_code not in _SET_BY_WERKZEUG

@@ -161,9 +161,13 @@ def check_if_match(item: Item) -> None:
     if not if_match or if_match.star_tag:
         return
     current = etag_for(jsonify(ITEM.dump(item)).get_data())
+{%- if cookiecutter.use_compression %}
     # An answer sent compressed carries its tag with the coding ("...:gzip").
     sent = {tag.partition(":")[0] for tag in if_match.as_set() if tag}
     if current not in sent:
+{%- else %}
+    if not if_match.contains(current):
+{%- endif %}
         raise PreconditionFailed(
             "The item has changed since you read it: read it again, then retry."
         )
