@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, then each part that plugs into it.
 
     ``config`` overrides the settings read from the environment; tests pass
-    ``{"TESTING": True, "DATABASE": ...}`` here.
+    ``{"TESTING": True, "SQLALCHEMY_DATABASE_URI": ...}`` here.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings.from_environment(os.environ))
