@@ -110,9 +110,7 @@ def delete_item(item_id: int) -> Response:
 {%- if cookiecutter.cache_backend != "none" %}
     invalidate(fetch_page)
 {%- endif %}
-    response = Response(status=204)
-    del response.headers["Content-Type"]  # there is no body to describe
-    return response
+    return Response(status=204)
 {%- if cookiecutter.cache_backend != "none" %}
 
 
