@@ -131,7 +131,7 @@ def main() -> int:
     if missing:
         sys.exit(
             f"the FastAPI peer needs {', '.join(missing)}: run bench/run, "
-            "which installs them into .venv"
+            "which installs them into bench/.venv"
         )
 
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:

@@ -1,7 +1,12 @@
 """Exit 0 when every requirement given is installed at its pinned version.
 
 bench/run calls it before pip, so a run with everything in place does not ask
-the package index anything:  python bench/packages.py 'fastapi==0.165.0' ...
+the package index anything:
+
+    python bench/packages.py -r requirements.txt 'fastapi==0.165.0' ...
+
+``-r FILE`` reads the requirements of a pip requirements file (one per line,
+``#`` comments); other arguments are requirements themselves.
 """
 
 from __future__ import annotations
@@ -31,5 +36,17 @@ def installed(requirement: str) -> bool:
     return True
 
 
+def requirements(arguments: list[str]) -> list[str]:
+    wanted, files = [], iter(arguments)
+    for argument in files:
+        if argument != "-r":
+            wanted.append(argument)
+            continue
+        with open(next(files)) as file:
+            lines = (line.partition("#")[0].strip() for line in file)
+            wanted += [line for line in lines if line]
+    return wanted
+
+
 if __name__ == "__main__":
-    sys.exit(0 if all(installed(arg) for arg in sys.argv[1:]) else 1)
+    sys.exit(0 if all(map(installed, requirements(sys.argv[1:]))) else 1)
