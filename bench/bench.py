@@ -18,6 +18,13 @@ of a shared machine cancels out; figures are the medians over rounds, ratios
 the median of each round's ratio. Any answer that is not 2xx (not 201 for a
 create), and any socket error, fails the run. Writes are loaded last, each app
 on a database of its own, so that no read is measured on a table they grew.
+
+With PostgreSQL installed (bench/run installs it), the all-options project is
+baked for it too and served against a server of its own (started as the
+template's tests start one): one item, 20 items with and without the cache,
+and create, beside the SQLite rows; and one item answered by the same app
+whose ``find_item`` reads through psycopg and its pool alone
+(``variants:driver_item_reads``): what SQLAlchemy costs that read.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ ALL_OPTIONS = {
     "ajax_demo": True,
 }
 ALL_OPTIONS_REDIS = {**ALL_OPTIONS, "cache_backend": "redis"}
+ALL_OPTIONS_POSTGRESQL = {**ALL_OPTIONS, "database": "postgresql"}
 ALL_OFF = {
     "use_cors": False,
     "use_compression": False,
@@ -120,6 +128,7 @@ class Server:
 
 def main() -> int:
     args = parse_args()
+    args.load_before = os.getloadavg()[0]  # other work on the machine skews figures
     wrk = shutil.which("wrk")
     redis_server = shutil.which("redis-server")
     if not wrk or not redis_server:
@@ -141,6 +150,11 @@ def main() -> int:
             "all-options-redis": bake(ALL_OPTIONS_REDIS, work / "all-options-redis"),
             "all-off": bake(ALL_OFF, work / "all-off"),
         }
+        postgresql_found = has_postgresql()
+        if postgresql_found:
+            bakes["postgresql"] = bake(ALL_OPTIONS_POSTGRESQL, work / "postgresql")
+        else:
+            print("PostgreSQL is not installed: no PostgreSQL rows", file=sys.stderr)
         if args.compare_template:
             bakes["compared"] = bake(
                 ALL_OPTIONS, work / "compared", args.compare_template
@@ -150,7 +164,12 @@ def main() -> int:
             )
         with contextlib.ExitStack() as stack:
             redis_url = stack.enter_context(running_redis(redis_server, work))
-            servers = stack.enter_context(running_servers(work, bakes, redis_url))
+            postgresql_url = None
+            if postgresql_found:
+                postgresql_url = stack.enter_context(running_postgresql())
+            servers = stack.enter_context(
+                running_servers(work, bakes, redis_url, postgresql_url)
+            )
             created = seed(servers["all-options"], BIG_PAGE_ITEMS)
             _, page = request(servers["all-options"], "GET", BIG_PAGE)
             (work / "page.json").write_bytes(page)
@@ -166,6 +185,12 @@ def main() -> int:
                 "all-options": created[READ_ITEM_NUMBER],
                 "fastapi": created[READ_ITEM_NUMBER],
             }
+            if postgresql_url:
+                # One database for the PostgreSQL servers (they read it; the
+                # creates, loaded last, grow it), seeded as SQLite's was.
+                on_postgresql = seed(servers["postgresql"], BIG_PAGE_ITEMS)
+                item_paths["postgresql"] = on_postgresql[READ_ITEM_NUMBER]
+                same_answer(servers, "postgresql", "postgresql-driver", on_postgresql)
             if "compared" in servers:
                 # Through its own API: a template change may change what it stores.
                 compared = seed(servers["compared"], BIG_PAGE_ITEMS)
@@ -217,6 +242,37 @@ def bake(context: dict, output: Path, template: Path = TEMPLATE) -> Path:
     return Path(project) / "src"
 
 
+def has_postgresql() -> bool:
+    """Whether PostgreSQL's server programs are installed (bench/run installs them)."""
+    processes = _test_processes()
+    try:
+        processes.postgres_binary("postgres")
+    except AssertionError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def running_postgresql() -> Iterator[str]:
+    """A PostgreSQL server of its own, as the template's tests start one.
+
+    tests/processes.py's ``postgresql``: a cluster in a directory of its own,
+    on a free loopback port, fsync off, run as nobody under root; its
+    SQLAlchemy URL for psycopg 3.
+    """
+    with _test_processes().postgresql(database="bench") as server:
+        yield server.url
+
+
+def _test_processes():
+    tests = str(TEMPLATE / "tests")
+    if tests not in sys.path:
+        sys.path.append(tests)
+    import processes
+
+    return processes
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -261,7 +317,9 @@ class Spec:
     bake: Path | None = None
 
 
-def server_specs(bakes: dict[str, Path], redis_url: str) -> dict[str, Spec]:
+def server_specs(
+    bakes: dict[str, Path], redis_url: str, postgresql_url: str | None = None
+) -> dict[str, Spec]:
     """Every server by name; each has a database of its own (start_server)."""
     apps = BENCH / "apps"
 
@@ -283,6 +341,15 @@ def server_specs(bakes: dict[str, Path], redis_url: str) -> dict[str, Spec]:
             "all-options-redis", "variants:slow_database", {"REDIS_URL": redis_url}
         ),
     }
+    if postgresql_url:
+        on_postgresql = {"DATABASE_URL": postgresql_url}
+        specs["postgresql"] = baked("postgresql", "flask_api:create_app", on_postgresql)
+        specs["postgresql-uncached"] = baked(
+            "postgresql", "variants:uncached", on_postgresql
+        )
+        specs["postgresql-driver"] = baked(
+            "postgresql", "variants:driver_item_reads", on_postgresql
+        )
     if "compared" in bakes:
         # Seeded through its own API: a template change may change what it stores.
         specs["compared"] = baked("compared", "flask_api:create_app")
@@ -312,9 +379,9 @@ def server_env(name: str, spec: Spec, work: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running_servers(
-    work: Path, bakes: dict[str, Path], redis_url: str
+    work: Path, bakes: dict[str, Path], redis_url: str, postgresql_url: str | None
 ) -> Iterator[dict[str, Server]]:
-    specs = server_specs(bakes, redis_url)
+    specs = server_specs(bakes, redis_url, postgresql_url)
     migrate_all(
         {name: spec for name, spec in specs.items() if spec.bake is not None}, work
     )
@@ -331,11 +398,18 @@ def running_servers(
 
 
 def migrate_all(specs: dict[str, Spec], work: Path) -> None:
-    """Bring each server's database to its bake's newest migration, in parallel."""
-    running = []
+    """Bring each server's database to its bake's newest migration, in parallel.
+
+    A database that several servers share is migrated once.
+    """
+    running, databases = [], set()
     for name, spec in specs.items():
         assert spec.bake is not None
-        process = start_migration(spec.bake, server_env(name, spec, work))
+        env = server_env(name, spec, work)
+        if env["DATABASE_URL"] in databases:
+            continue
+        databases.add(env["DATABASE_URL"])
+        process = start_migration(spec.bake, env)
         if process is not None:
             running.append((name, process))
     for name, process in running:
@@ -467,6 +541,16 @@ def seed(server: Server, count: int) -> list[str]:
 FASTAPI_COLUMNS = "id, name, quantity, created_at"
 
 
+def same_answer(
+    servers: dict[str, Server], name: str, other: str, paths: list[str]
+) -> None:
+    """Stop unless both servers answer the same bytes for the one-item read."""
+    path = paths[READ_ITEM_NUMBER]
+    answers = [request(servers[server], "GET", path)[1] for server in (name, other)]
+    if answers[0] != answers[1]:
+        sys.exit(f"{name} and {other} differ on {path}: {answers}")
+
+
 def copy_items(work: Path, source: str, target: str, columns: str = "*") -> None:
     """Copy every item row, ids included, from one server's database to another's.
 
@@ -492,6 +576,7 @@ def plan(item_paths: dict[str, str]) -> list[list[Load]]:
     one seeded item; a "compared" entry adds the compared template's rows.
     """
     compare = "compared" in item_paths
+    postgresql = "postgresql" in item_paths
     fresh_connections = (*BROWSER_HEADERS, ("Connection", "close"))
     groups = [
         [
@@ -544,6 +629,27 @@ def plan(item_paths: dict[str, str]) -> list[list[Load]]:
             creating("FastAPI create", "fastapi"),
         ],
     ]
+    if postgresql:
+        path = item_paths["postgresql"]
+        groups[3] += [
+            Load("PostgreSQL one item", "postgresql", path, BROWSER_HEADERS),
+            Load(
+                "PostgreSQL one item, psycopg alone",
+                "postgresql-driver",
+                path,
+                BROWSER_HEADERS,
+            ),
+        ]
+        groups[4] += [
+            Load("PostgreSQL 20 items", "postgresql", SMALL_PAGE, BROWSER_HEADERS),
+            Load(
+                "PostgreSQL 20 items, no cache",
+                "postgresql-uncached",
+                SMALL_PAGE,
+                BROWSER_HEADERS,
+            ),
+        ]
+        groups[5].append(creating("PostgreSQL create", "postgresql"))
     if compare:
         gzip = (("Accept-Encoding", "gzip"),)
         groups[0].append(Load("compared", "compared", HEALTH, BROWSER_HEADERS))
@@ -714,6 +820,26 @@ def render(
              ">= 20x", hit >= 20)  # fmt: skip
     share = ratio("redis hit", "simple hit")
     goal("cache hit: redis / simple", f"{share:.1%}", ">= 75%", share >= 0.75)
+    if "PostgreSQL one item" in by_label:
+        orm, driver = "PostgreSQL one item", "PostgreSQL one item, psycopg alone"
+        goal("`GET /items/<id>` on PostgreSQL: psycopg alone / through SQLAlchemy",
+             f"{ratio(driver, orm):.2f}x")  # fmt: skip
+        pairs = zip(results[by_label[orm]], results[by_label[driver]], strict=True)
+        # One sync worker, always busy: 1 / (req/s) is the time it spends on one.
+        added = statistics.median(
+            1000 / a.requests_per_second - 1000 / b.requests_per_second
+            for a, b in pairs
+        )
+        goal("`GET /items/<id>` on PostgreSQL: worker time SQLAlchemy adds per read",
+             f"{added:.2f} ms")  # fmt: skip
+        for name, on_postgresql, on_sqlite in (
+            ("`GET /items/<id>`", orm, "one item"),
+            ("`GET /items?limit=20`, no cache", "PostgreSQL 20 items, no cache",
+             "20 items, no cache"),
+            ("`POST /items`", "PostgreSQL create", "create"),
+        ):  # fmt: skip
+            share = ratio(on_postgresql, on_sqlite)
+            goal(f"{name}: PostgreSQL / SQLite, all options", f"{share:.1%}")
     if "compared gzip" in by_label:
         share = ratio("compared gzip", "orjson")
         goal("2,000 items, gzip: compared / uncompressed", f"{share:.0%}")
@@ -740,7 +866,14 @@ def render(
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
         f"`bench/run`, {args.rounds} rounds of {args.duration:g} s per load, "
         "gunicorn with 1 sync worker per Flask app, uvicorn with 1 worker for the "
-        "FastAPI peer, wrk with 1 thread and 4 connections.",
+        "FastAPI peer, wrk with 1 thread and 4 connections"
+        + (
+            ", PostgreSQL on loopback (fsync off)"
+            if "PostgreSQL create" in by_label
+            else ""
+        )
+        + f"; load average {args.load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after.",
         "",
         "| Goal | Measured | Target | |",
         "|---|---:|---|---|",

@@ -44,6 +44,9 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
         "cache hit: redis / simple",
         "`GET /items/<id>`: all options / FastAPI one item",
         "`POST /items`: all options / FastAPI create",
+        # bench/run installs PostgreSQL when it is missing.
+        "`GET /items/<id>` on PostgreSQL: psycopg alone / through SQLAlchemy",
+        "`POST /items`: PostgreSQL / SQLite, all options",
     ):
         assert row in table, table
     for load in ("bare Flask", "standard json", "prebuilt", "gzip", "br", "simple hit"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from datetime import UTC
 from typing import Any
 
 from flask import Flask, g, has_app_context
@@ -83,3 +84,45 @@ def _delay_item_reads(
     if words and words[0].upper() == "SELECT" and "items" in statement:
         g.bench_slowed = True
         time.sleep(DATABASE_DELAY_SECONDS)
+
+
+def driver_item_reads(config: Config = None) -> Flask:
+    """The baked app reading one item through psycopg alone: no SQLAlchemy.
+
+    For a PostgreSQL bake: ``GET /api/v1/items/<id>`` runs the same view, the
+    same schema and every layer around them, but ``find_item`` is one SELECT
+    on a connection from psycopg's own pool (psycopg_pool, at its defaults)
+    instead of ``db.session.get`` through the ORM and SQLAlchemy's pool (with
+    its pre-ping). The difference is what SQLAlchemy costs that read.
+    """
+    from types import SimpleNamespace
+
+    from flask_api.api import items
+    from psycopg_pool import ConnectionPool
+    from sqlalchemy.engine import make_url
+    from werkzeug.exceptions import NotFound
+
+    app = create_app(config)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    conninfo = url.render_as_string(hide_password=False)
+    pools: list[ConnectionPool] = []  # opened in the worker, on its first read
+
+    def find_item(item_id: int) -> SimpleNamespace:
+        if not pools:
+            pools.append(ConnectionPool(conninfo, min_size=1, max_size=5))
+        with pools[0].connection() as connection:
+            row = connection.execute(
+                "SELECT id, name, quantity, created_at FROM items WHERE id = %s",
+                (item_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"There is no item {item_id}.")
+        item_id, name, quantity, created_at = row
+        # As the model's UTCDateTime reads it: always in UTC.
+        created_at = created_at.astimezone(UTC)
+        return SimpleNamespace(
+            id=item_id, name=name, quantity=quantity, created_at=created_at
+        )
+
+    items.find_item = find_item
+    return app
