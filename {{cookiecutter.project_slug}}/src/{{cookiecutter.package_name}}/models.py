@@ -33,7 +33,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    # Whole seconds: the answers stay short, and clients rarely need more.
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class Item(Model):
