@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from processes import Server, free_port, migrate, running
 
 # The production command of the baked README: gunicorn.conf.py names the app.
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
@@ -60,3 +62,15 @@ def gunicorn_environment(project: Path, tmp_path: Path, port: int, workers: int)
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
     }
+
+
+@contextmanager
+def serving(project: Path, tmp_path: Path, workers: int) -> Iterator[Server]:
+    """The baked app under gunicorn, its database migrated first, answering."""
+    port = free_port()
+    env = gunicorn_environment(project, tmp_path, port, workers)
+    migrate(project, env)
+    with running(GUNICORN, cwd=project, env=env, port=port,
+                 log=tmp_path / "gunicorn.log") as server:  # fmt: skip
+        server.wait_until_answering("/api/v1/health")
+        yield server

@@ -11,10 +11,9 @@ import json
 import re
 
 import pytest
-from browser import GUNICORN, gunicorn_environment, page_fixture  # noqa: F401
+from browser import page_fixture, serving  # noqa: F401
 from conftest import bake
 from playwright.sync_api import Page, expect
-from processes import free_port, migrate, running
 
 ALL_ON = {
     "use_cors": True,
@@ -78,19 +77,12 @@ class DemoPage:
     ids=["all-options-one-worker", "only-the-demo-two-workers"],
 )
 def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
-    # One worker with the in-process cache: a second worker would keep its
-    # own cached list for CACHE_TIMEOUT seconds (as the baked README says).
     project = bake(cookies, context)
-    port = free_port()
-    env = gunicorn_environment(project, tmp_path, port, workers)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
 
-    migrate(project, env)
-    with running(GUNICORN, cwd=project, env=env, port=port,
-                 log=tmp_path / "gunicorn.log") as server:  # fmt: skip
-        server.wait_until_answering("/api/v1/health")
-        page.goto(f"http://127.0.0.1:{port}/")
+    with serving(project, tmp_path, workers) as server:
+        page.goto(f"http://127.0.0.1:{server.port}/")
         demo = DemoPage(page)
         expect(page).to_have_title("Flask API: AJAX demo")
         expect(demo.status).to_have_text("No request yet.")

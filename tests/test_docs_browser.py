@@ -10,19 +10,15 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from browser import GUNICORN, gunicorn_environment, page_fixture  # noqa: F401
+from browser import page_fixture, serving  # noqa: F401
 from conftest import bake
 from playwright.sync_api import expect
 from presets import DEFAULTS
-from processes import free_port, migrate, running
 
 
 @pytest.mark.slow
 def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page):
     project = bake(cookies, DEFAULTS)
-    port = free_port()
-    env = gunicorn_environment(project, tmp_path, port, workers=1)
-    origin = f"127.0.0.1:{port}"
     hosts: set[str] = set()
     failed: list[str] = []
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
@@ -33,10 +29,8 @@ def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
 
-    migrate(project, env)
-    with running(GUNICORN, cwd=project, env=env, port=port,
-                 log=tmp_path / "gunicorn.log") as server:  # fmt: skip
-        server.wait_until_answering("/api/v1/health")
+    with serving(project, tmp_path, workers=1) as server:
+        origin = f"127.0.0.1:{server.port}"
         _, body = server.request("GET", "/api/v1/openapi.json")
         document = json.loads(body)
         operations = [
