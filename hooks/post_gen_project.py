@@ -54,6 +54,7 @@ UNUSED = {
     ("ajax_demo", False): [
         PACKAGE / "demo.py",
         PACKAGE / "static",
+        PACKAGE / "templates",
         "tests/test_demo.py",
     ],
 }

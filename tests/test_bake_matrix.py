@@ -19,6 +19,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+import jinja2
 import pytest
 from conftest import bake, run_baked_pytest
 from matrix import (
@@ -39,6 +40,9 @@ PACKAGE = "flask_api"
 
 # Jinja left unrendered, or the word cookiecutter. GitHub's own ${{ }} is fine.
 RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+# Flask renders these with Jinja: residue there is the word cookiecutter or a
+# tag left over that no longer parses.
+FLASK_TEMPLATES = f"src/{PACKAGE}/templates/"
 
 # Every table below has an entry for each value of each swept option of
 # cookiecutter.json, an empty one when the value adds nothing:
@@ -89,8 +93,11 @@ OPTION_FILES: dict[str, dict[object, list[str]]] = {
         True: [
             f"src/{PACKAGE}/demo.py",
             f"src/{PACKAGE}/static",
-            f"src/{PACKAGE}/static/index.html",
             f"src/{PACKAGE}/static/demo.js",
+            f"src/{PACKAGE}/static/demo.css",
+            f"src/{PACKAGE}/static/favicon.svg",
+            f"src/{PACKAGE}/templates",
+            f"src/{PACKAGE}/templates/demo.html",
             "tests/test_demo.py",
         ],
         False: [],
@@ -289,6 +296,16 @@ def trace_findings(texts: dict[str, str], patterns: list[str]) -> list[str]:
     return findings
 
 
+def flask_template_residue(text: str) -> bool:
+    if re.search("cookiecutter", text, re.IGNORECASE):
+        return True
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError:
+        return True
+    return False
+
+
 def static_problems(project: Path, context: dict) -> list[str]:
     """Everything wrong with one baked project, except what ruff says."""
     files = sorted(path for path in project.rglob("*") if path.is_file())
@@ -296,7 +313,10 @@ def static_problems(project: Path, context: dict) -> list[str]:
     problems = []
 
     for name, text in texts.items():
-        if RESIDUE.search(text):
+        if name.startswith(FLASK_TEMPLATES):
+            if flask_template_residue(text):
+                problems.append(f"template residue in {name}")
+        elif RESIDUE.search(text):
             problems.append(f"template residue in {name}")
         if not text.strip():
             problems.append(f"empty file {name}")

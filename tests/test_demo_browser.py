@@ -1,8 +1,11 @@
 """The AJAX demo page in real headless Chromium, served by gunicorn as in production.
 
 Each button is clicked and the test reads what a person would see: the status,
-success or error, the body, the new item in the list, the problem's title.
-Each request id the page shows must be in gunicorn's access log.
+success or error, the body, the item list, the problem's title. The page lists
+the stored items as it opens, creates, updates (with the item's ETag in
+If-Match, and shows the 412 when someone changed the item meanwhile) and
+deletes; it loads nothing that fails and logs no error of its own. Each request
+id the page shows must be in gunicorn's access log.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class DemoPage:
         self.status = page.locator("#result-status")
         self.summary = page.locator("#result-summary")
         self.type = page.locator("#result-type")
-        self.items = page.locator("#item-list li")
+        self.items = page.locator("#item-list .item-label")
         self.seen: list[tuple[str, str, int, str]] = []
 
     def click(self, button: str, method: str, path: str, status: int) -> None:
@@ -51,6 +54,9 @@ class DemoPage:
         request_id = self.page.text_content("#result-request-id")
         assert re.fullmatch(r"[0-9a-f]{32}", request_id), request_id
         self.seen.append((method, path, status, request_id))
+
+    def item(self, number: int):
+        return self.page.locator(f"#item-list li[data-id='{number}']")
 
     def body(self):
         return json.loads(self.page.text_content("#result-body"))
@@ -70,6 +76,12 @@ class DemoPage:
         expect(self.summary).to_contain_text(f"{title}: ")
 
 
+def item_texts(*items: tuple[int, str, int]) -> list[str]:
+    return [
+        f"#{number} {name} (quantity {quantity})" for number, name, quantity in items
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("context", "workers"),
@@ -80,14 +92,55 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
     project = bake(cookies, context)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    # Chrome logs each answer >= 400 as "Failed to load resource": those of
+    # the calls the test provokes are expected, any other error is not.
+    console_errors: list[tuple[str, str]] = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and console_errors.append((message.text, message.location.get("url", "")))
+        ),
+    )
+    failed_loads: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and response.request.resource_type != "fetch"
+            and failed_loads.append(f"{response.status} {response.url}")
+        ),
+    )
 
     with serving(project, tmp_path, workers) as server:
-        page.goto(f"http://127.0.0.1:{server.port}/")
+        # Stored before the page opens: it must list them at once.
+        for name in ("Flour", "Sugar"):
+            answer, _ = server.request(
+                "POST", "/api/v1/items", json.dumps({"name": name}).encode(),
+                {"Content-Type": "application/json"},
+            )  # fmt: skip
+            assert answer.status == 201
+        origin = f"http://127.0.0.1:{server.port}"
+        page.goto(f"{origin}/")
         demo = DemoPage(page)
         expect(page).to_have_title("Flask API: AJAX demo")
+        expect(demo.items).to_have_text(item_texts((1, "Flour", 0), (2, "Sugar", 0)))
+        expect(page.locator("#item-count")).to_have_text("2 item(s)")
+        # The list came quietly: no answer shown yet.
         expect(demo.status).to_have_text("No request yet.")
         docs_link = page.get_by_role("link", name="API docs")
         expect(docs_link).to_have_attribute("href", "/api/v1/docs")
+        # The icon is a real image (headless Chromium fetches no favicon).
+        icon = page.evaluate(
+            """async () => {
+                const image = new Image();
+                image.src = document.querySelector("link[rel=icon]").href;
+                await image.decode();
+                return { url: image.src, width: image.naturalWidth };
+            }"""
+        )
+        assert icon["url"] == f"{origin}/static/favicon.svg"
+        assert icon["width"] > 0
 
         page.fill("#echo-message", "h\u00e9llo from Chromium")
         demo.click("#echo-button", "POST", "/api/v1/echo", 200)
@@ -102,19 +155,68 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         demo.click("#create-button", "POST", "/api/v1/items", 201)
         demo.shows_success()
         assert demo.body()["name"] == name
-        expect(demo.summary).to_have_text(re.compile(r"^Created at .*/api/v1/items/1$"))
-        expect(demo.items).to_have_text([f"#1 {name} (quantity 0)"])
+        expect(demo.summary).to_have_text(re.compile(r"^Created at .*/api/v1/items/3$"))
+        expect(demo.items).to_have_text(
+            item_texts((1, "Flour", 0), (2, "Sugar", 0), (3, name, 0))
+        )
         assert page.locator("#item-list b").count() == 0
 
         page.fill("#item-name", "Tea")
         demo.click("#create-button", "POST", "/api/v1/items", 201)
         demo.click("#list-button", "GET", "/api/v1/items", 200)
         demo.shows_success()
-        expect(demo.summary).to_have_text("2 item(s) in total")
-        assert [item["name"] for item in demo.body()["items"]] == [name, "Tea"]
-        expect(demo.items).to_have_text(
-            [f"#1 {name} (quantity 0)", "#2 Tea (quantity 0)"]
-        )
+        expect(demo.summary).to_have_text("4 item(s) in total")
+        assert [item["name"] for item in demo.body()["items"]] == [
+            "Flour", "Sugar", name, "Tea",
+        ]  # fmt: skip
+
+        # Update: Edit reads the item and its ETag, PATCH sends it in If-Match.
+        demo.click("[aria-label='Edit item 1']", "GET", "/api/v1/items/1", 200)
+        etag = page.text_content("#result-etag")
+        assert re.fullmatch(r'"[^"]+"', etag), etag
+        expect(page.locator("#edit-etag")).to_have_text(etag)
+        expect(page.locator("#edit-name")).to_have_value("Flour")
+        page.fill("#edit-name", "Rye flour")
+        page.fill("#edit-quantity", "3")
+        demo.click("#update-button", "PATCH", "/api/v1/items/1", 200)
+        demo.shows_success()
+        assert demo.body()["name"] == "Rye flour"
+        expect(demo.item(1)).to_have_text(re.compile(r"^#1 Rye flour \(quantity 3\)"))
+        # The new ETag came with the answer: a second change needs no new read.
+        new_etag = page.text_content("#edit-etag")
+        assert new_etag not in ("", etag)
+        page.fill("#edit-quantity", "4")
+        demo.click("#update-button", "PATCH", "/api/v1/items/1", 200)
+        expect(demo.item(1)).to_have_text(re.compile(r"^#1 Rye flour \(quantity 4\)"))
+
+        # Someone else changes item 2 after the page read it: 412, nothing lost.
+        demo.click("[aria-label='Edit item 2']", "GET", "/api/v1/items/2", 200)
+        answer, _ = server.request(
+            "PATCH", "/api/v1/items/2", b'{"quantity": 7}',
+            {"Content-Type": "application/json"},
+        )  # fmt: skip
+        assert answer.status == 200
+        page.fill("#edit-name", "Brown sugar")
+        demo.click("#update-button", "PATCH", "/api/v1/items/2", 412)
+        demo.shows_error("Precondition Failed")
+        expect(demo.summary).to_contain_text("read it again")
+        # The list shows what is stored: the other change, not this one.
+        expect(demo.item(2)).to_have_text(re.compile(r"^#2 Sugar \(quantity 7\)"))
+        # Read again, the change goes through.
+        demo.click("[aria-label='Edit item 2']", "GET", "/api/v1/items/2", 200)
+        page.fill("#edit-name", "Brown sugar")
+        demo.click("#update-button", "PATCH", "/api/v1/items/2", 200)
+        expect(demo.item(2)).to_have_text(re.compile(r"^#2 Brown sugar \(quantity 7\)"))
+
+        # Delete the item being edited: the form goes with it.
+        demo.click("[aria-label='Delete item 2']", "DELETE", "/api/v1/items/2", 204)
+        demo.shows_success()
+        expect(page.locator("#result-body")).to_have_text("(no body)")
+        expect(demo.items).to_have_count(3)
+        expect(demo.item(2)).to_have_count(0)
+        expect(page.locator("#edit")).to_be_hidden()
+        _, listed = server.request("GET", "/api/v1/items")
+        assert [item["id"] for item in json.loads(listed)["items"]] == [1, 3, 4]
 
         demo.click("#missing-button", "GET", "/api/v1/items/999999999", 404)
         demo.shows_error("Not Found")
@@ -128,10 +230,18 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         demo.shows_error("Unprocessable Entity")
         expect(demo.summary).to_contain_text("name: Length must be between 1 and 200.")
         # The failed create left the list as it was.
-        expect(demo.items).to_have_count(2)
+        expect(demo.items).to_have_count(3)
 
         assert success_colour != error_colour
         assert page_errors == []
+        assert failed_loads == []
+        provoked = {
+            f"{origin}{path}" for _, path, status, _ in demo.seen if status >= 400
+        }
+        assert console_errors
+        for text, url in console_errors:
+            assert text.startswith("Failed to load resource"), (text, url)
+            assert url in provoked, (text, url)
         assert server.terminate() == 0, server.output()
 
     log = server.output()

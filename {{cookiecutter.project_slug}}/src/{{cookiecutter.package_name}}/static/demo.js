@@ -2,12 +2,24 @@
 
 const ITEMS = "/api/v1/items";
 
+// The headers of every request: one place to add more (credentials, say).
+function headers({ json = false, ifMatch = null } = {}) {
+  const result = { Accept: "application/json" };
+  if (json) {
+    result["Content-Type"] = "application/json";
+  }
+  if (ifMatch) {
+    result["If-Match"] = ifMatch;
+  }
+  return result;
+}
+
 // Send one request; the body is JSON either way (an item, a list, or a
 // problem document), so parse it whatever the status.
-async function request(method, path, { json, rawBody } = {}) {
-  const options = { method, headers: { Accept: "application/json" } };
-  if (json !== undefined || rawBody !== undefined) {
-    options.headers["Content-Type"] = "application/json";
+async function request(method, path, { json, rawBody, ifMatch } = {}) {
+  const hasBody = json !== undefined || rawBody !== undefined;
+  const options = { method, headers: headers({ json: hasBody, ifMatch }) };
+  if (hasBody) {
     options.body = rawBody !== undefined ? rawBody : JSON.stringify(json);
   }
   const response = await fetch(path, options);
@@ -22,15 +34,15 @@ async function request(method, path, { json, rawBody } = {}) {
 }
 
 // Every button goes through call(): the status decides success or error.
-async function call(method, path, body) {
+async function call(method, path, options) {
   const result = document.getElementById("result");
   result.setAttribute("aria-busy", "true");
   try {
-    const answer = await request(method, path, body);
+    const answer = await request(method, path, options);
     showAnswer(method, path, answer);
     return answer;
   } catch (networkError) {
-    show({ kind: "error", status: `${method} ${path}: network error`, summary: networkError.message });
+    showNetworkError(method, path, networkError);
     return null;
   } finally {
     result.removeAttribute("aria-busy");
@@ -49,20 +61,31 @@ function showAnswer(method, path, { response, text, data }) {
   show({
     kind,
     status: `${method} ${path}: ${response.status} ${statusText}`.trim(),
-    summary: response.ok ? successSummary(response, data) : problemSummary(data),
+    summary: response.ok ? successSummary(method, response, data) : problemSummary(data),
     type: response.headers.get("Content-Type"),
+    etag: response.headers.get("ETag"),
     requestId: response.headers.get("X-Request-ID"),
     body,
   });
 }
 
-function successSummary(response, data) {
+function showNetworkError(method, path, networkError) {
+  show({ kind: "error", status: `${method} ${path}: network error`, summary: networkError.message });
+}
+
+function successSummary(method, response, data) {
   const location = response.headers.get("Location");
   if (location) {
     return `Created at ${location}`;
   }
   if (data && Array.isArray(data.items)) {
     return `${data.total} item(s) in total`;
+  }
+  if (method === "DELETE") {
+    return "Deleted";
+  }
+  if (method === "PATCH") {
+    return "Updated";
   }
   return "";
 }
@@ -80,31 +103,122 @@ function problemSummary(problem) {
   return [`${problem.title}: ${problem.detail}`, ...fields].join("\n");
 }
 
-function show({ kind, status, summary = "", type = "-", requestId = "-", body = "" }) {
+function show({ kind, status, summary = "", type = "-", etag = "-", requestId = "-", body = "" }) {
   const result = document.getElementById("result");
   result.dataset.kind = kind;
   document.getElementById("result-kind").textContent = kind === "success" ? "Success" : "Error";
   document.getElementById("result-status").textContent = status;
   document.getElementById("result-summary").textContent = summary;
   document.getElementById("result-type").textContent = type || "-";
+  document.getElementById("result-etag").textContent = etag || "-";
   document.getElementById("result-request-id").textContent = requestId || "-";
   document.getElementById("result-body").textContent = body;
 }
 
 // Item names are whatever a client sent: they go in as text, never as HTML.
-function showItems(items) {
+function showItems({ items, total }) {
   const entries = items.map((item) => {
+    const label = document.createElement("span");
+    label.className = "item-label";
+    label.textContent = `#${item.id} ${item.name} (quantity ${item.quantity})`;
+    const edit = itemButton("Edit", `Edit item ${item.id}`, () => editItem(item.id));
+    const remove = itemButton("Delete", `Delete item ${item.id}`, () => deleteItem(item.id));
     const entry = document.createElement("li");
-    entry.textContent = `#${item.id} ${item.name} (quantity ${item.quantity})`;
+    entry.dataset.id = item.id;
+    entry.append(label, " ", edit, " ", remove);
     return entry;
   });
   document.getElementById("item-list").replaceChildren(...entries);
+  const shown = items.length < total ? ` (the first ${items.length} shown)` : "";
+  document.getElementById("item-count").textContent =
+    total === 0 ? "No items yet." : `${total} item(s)${shown}`;
+}
+
+function itemButton(text, label, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = text;
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+// The list without touching the last answer shown, unless it fails: then
+// the failure is the answer to show.
+async function refreshItems() {
+  try {
+    const answer = await request("GET", ITEMS);
+    if (answer.response.ok) {
+      showItems(answer.data);
+    } else {
+      showAnswer("GET", ITEMS, answer);
+    }
+  } catch (networkError) {
+    showNetworkError("GET", ITEMS, networkError);
+  }
 }
 
 async function listItems() {
   const answer = await call("GET", ITEMS);
   if (answer && answer.response.ok) {
-    showItems(answer.data.items);
+    showItems(answer.data);
+  }
+}
+
+// The item being edited: its id and the ETag it was read with.
+let editing = null;
+
+async function editItem(id) {
+  const answer = await call("GET", `${ITEMS}/${id}`);
+  if (answer && answer.response.ok) {
+    startEditing(answer.data, answer.response.headers.get("ETag"));
+  }
+}
+
+function startEditing(item, etag) {
+  editing = { id: item.id, etag };
+  document.getElementById("edit-id").textContent = `#${item.id}`;
+  document.getElementById("edit-etag").textContent = etag;
+  document.getElementById("edit-name").value = item.name;
+  document.getElementById("edit-quantity").value = item.quantity;
+  document.getElementById("edit").hidden = false;
+}
+
+function stopEditing() {
+  editing = null;
+  document.getElementById("edit").hidden = true;
+}
+
+async function updateItem() {
+  const { id, etag } = editing;
+  const quantity = document.getElementById("edit-quantity").value;
+  const changes = { name: document.getElementById("edit-name").value };
+  if (quantity !== "") {
+    changes.quantity = Number(quantity);
+  }
+  const answer = await call("PATCH", `${ITEMS}/${id}`, { json: changes, ifMatch: etag });
+  if (!answer) {
+    return;
+  }
+  if (answer.response.ok) {
+    // The answer carries the new ETag: the next change can follow this one.
+    startEditing(answer.data, answer.response.headers.get("ETag"));
+  }
+  // Changed, or changed or deleted meanwhile (412, 409, 404): the list shows
+  // what is stored now. After a 412 the form keeps what was typed; Edit
+  // reads the item and its ETag again.
+  if (answer.response.ok || [404, 409, 412].includes(answer.response.status)) {
+    await refreshItems();
+  }
+}
+
+async function deleteItem(id) {
+  const answer = await call("DELETE", `${ITEMS}/${id}`);
+  if (answer && (answer.response.ok || answer.response.status === 404)) {
+    if (editing && editing.id === id) {
+      stopEditing();
+    }
+    await refreshItems();
   }
 }
 
@@ -119,17 +233,16 @@ document.getElementById("item-form").addEventListener("submit", async (event) =>
   const name = document.getElementById("item-name").value;
   const answer = await call("POST", ITEMS, { json: { name } });
   if (answer && answer.response.ok) {
-    // Refresh the list quietly: the answer shown stays the 201.
-    try {
-      const list = await request("GET", ITEMS);
-      if (list.response.ok) {
-        showItems(list.data.items);
-      }
-    } catch (networkError) {
-      // The list stays as it was; the next click shows the network error.
-    }
+    await refreshItems(); // the answer shown stays the 201
   }
 });
+
+document.getElementById("edit-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  updateItem();
+});
+
+document.getElementById("cancel-edit-button").addEventListener("click", stopEditing);
 
 document.getElementById("list-button").addEventListener("click", listItems);
 
@@ -140,3 +253,6 @@ document.getElementById("missing-button").addEventListener("click", () => {
 document.getElementById("bad-json-button").addEventListener("click", () => {
   call("POST", "/api/v1/echo", { rawBody: "{not json" });
 });
+
+// The list as the page opens (the script is deferred: the page is parsed).
+refreshItems();
