@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -23,6 +24,7 @@ from test_bake_matrix import (
     OPTION_DEPENDENCIES,
     expected_dependencies,
 )
+from werkzeug.http import HTTP_STATUS_CODES
 
 OPTIONAL_DISTRIBUTIONS = set().union(
     *OPTION_DEPENDENCIES.values(), *CACHE_DEPENDENCIES.values()
@@ -225,3 +227,65 @@ def test_gunicorn_refuses_to_start_unsafely(cookies, tmp_path, change, named):
     assert result.returncode != 0
     assert named in result.stdout + result.stderr
     assert "Booting worker" not in result.stdout + result.stderr
+
+
+def raw_exchange(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send bytes as they are (no client library would send these); read to EOF."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return status_line, {name.lower(): value for name, value in headers.items()}, body
+
+
+HEAD = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"
+MANY_HEADERS = b"".join(b"X-Header-%d: 1\r\n" % number for number in range(101))
+# What gunicorn refuses before the app is called, and the status it answers.
+REFUSED_BY_GUNICORN = {
+    "10 KB query": (
+        414,
+        b"GET /api/v1/health?q=" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    ),
+    "9 KB header": (431, HEAD + b"X-Big: " + b"a" * 9_000 + b"\r\n\r\n"),
+    "101 headers": (431, HEAD + MANY_HEADERS + b"\r\n"),
+    "Content-Length with chunked": (
+        400,
+        b"POST /api/v1/items HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    ),
+}
+
+
+@pytest.mark.slow
+def test_requests_gunicorn_refuses_get_problem_documents(cookies, tmp_path):
+    project = bake(cookies, DEFAULTS)
+    port = free_port()
+    env = gunicorn_environment(project, tmp_path, port)
+    with running(GUNICORN, cwd=project, env=env, port=port,
+                 log=tmp_path / "gunicorn.log") as server:  # fmt: skip
+        server.wait_until_answering("/api/v1/health")
+        answers = {
+            name: raw_exchange(port, request)
+            for name, (_, request) in REFUSED_BY_GUNICORN.items()
+        }
+        # One access event each, after the health checks' own.
+        server.wait_for_output('"gunicorn.access"', count=len(answers) + 1)
+        access = server.access_events()
+
+    for name, (status, _) in REFUSED_BY_GUNICORN.items():
+        status_line, headers, body = answers[name]
+        assert status_line.startswith(f"HTTP/1.1 {status} "), (name, status_line)
+        assert headers["content-type"] == "application/problem+json", name
+        assert headers["content-length"] == str(len(body))
+        assert headers["x-content-type-options"] == "nosniff"
+        document = json.loads(body)
+        assert document["status"] == status
+        assert document["title"] == HTTP_STATUS_CODES[status]
+        assert document["detail"]
+        event = access[headers["x-request-id"]]
+        assert (event["status"], event["bytes"]) == (status, len(body)), name
+    assert "Traceback" not in server.output()

@@ -3,13 +3,28 @@
 Run: gunicorn --config gunicorn.conf.py
 """
 
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask.helpers import get_debug_flag
+from gunicorn import util
+from gunicorn.http.errors import (
+    ConfigurationProblem,
+    ExpectationFailed,
+    ForbiddenProxyRequest,
+    InvalidResponseHeader,
+    InvalidResponseHeaderName,
+    LimitRequestHeaders,
+    LimitRequestLine,
+    ParseException,
+    UnsupportedTransferCoding,
+)
+from gunicorn.workers.sync import SyncWorker
 
+from {{ cookiecutter.package_name }}.errors import problem
 from {{ cookiecutter.package_name }}.logs import JsonLinesFormatter, StdoutHandler
 
 # Debug mode skips the SECRET_KEY check and lets exceptions escape the JSON
@@ -37,6 +52,65 @@ keepalive = 5
 # by every gunicorn that user runs on the host: a second app could not bind it,
 # and gunicornc would manage whichever app came first.
 control_socket_disable = True
+
+
+# The status of each request gunicorn refuses itself, before the app sees it;
+# any other request it cannot parse is a 400.
+STATUS = {
+    LimitRequestLine: 414,
+    LimitRequestHeaders: 431,
+    ExpectationFailed: 417,
+    UnsupportedTransferCoding: 501,
+    ForbiddenProxyRequest: 403,
+    ParseException: 400,
+}
+# Parse errors that are the app's or the configuration's fault, not the client's.
+SERVER_FAULTS = (InvalidResponseHeader, InvalidResponseHeaderName, ConfigurationProblem)
+
+
+class ProblemWorker(SyncWorker):
+    """gunicorn's sync worker, whose own error answers are problem documents too.
+
+    gunicorn refuses some requests before the app is called: a request line
+    over ``limit_request_line`` (4094 bytes) with 414, a header over
+    ``limit_request_field_size`` (8190 bytes) or more than
+    ``limit_request_fields`` (100) with 431, ``Content-Length`` beside chunked
+    ``Transfer-Encoding`` with 400. Its own answer is an HTML page with no
+    request id, mostly with no access event. Here the app builds the answer as
+    it builds every error (problem document, X-Request-ID, uniform headers) and
+    one access event is logged.
+    """
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
+        if isinstance(exc, ParseException) and not isinstance(exc, SERVER_FAULTS):
+            status = next(s for kind, s in STATUS.items() if isinstance(exc, kind))
+            detail = str(exc)
+        else:
+            self.log.exception("Error handling request")
+            status, detail = 500, None
+        with self.wsgi.test_request_context():
+            response = self.wsgi.process_response(problem(status, detail))
+        body = response.get_data()
+        head = "".join(f"{name}: {value}\r\n" for name, value in response.headers)
+        answer = f"HTTP/1.1 {response.status}\r\nConnection: close\r\n{head}\r\n"
+        with contextlib.suppress(OSError):  # the client may be gone
+            util.write_nonblock(client, answer.encode("latin-1") + body)
+        req = req or getattr(exc, "req", None)  # the request, when its line was read
+        atoms = {
+            "h": addr[0] if addr else "-",
+            "r": "-",
+            "s": status,
+            "B": len(body),
+            "M": 0,
+            "a": "-",
+            "m": getattr(req, "method", "-"),
+            "U": getattr(req, "path", "-"),
+            "{x-request-id}o": response.headers["X-Request-ID"],
+        }
+        logging.getLogger("gunicorn.access").info(access_log_format, atoms)
+
+
+worker_class = ProblemWorker
 
 
 class AccessFormatter(JsonLinesFormatter):
