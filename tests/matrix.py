@@ -2,10 +2,12 @@
 
 Two sets:
 
-- STATIC_COMBINATIONS: every combination of the options that change code or
-  files, each baked and checked statically (test_bake_matrix.py); a cosmetic
-  option is spread over them so that each of its values meets each value of
-  every other option.
+- STATIC_COMBINATIONS: every combination of the behavioural options (those
+  that change app code or tests), each with the file-only options on, plus
+  rows in which each file-only option is off beside every value of every other
+  option; each is baked and checked statically (test_bake_matrix.py). A
+  cosmetic option is spread over them so that each of its values meets each
+  value of every other option.
 - SUITE_COMBINATIONS: a pairwise (all-pairs) covering set of the behavioural
   options, plus all-on and all-off for each value of an option whose values are
   alternatives (the database): each runs the baked project's own tests
@@ -68,7 +70,7 @@ BEHAVIOUR_OPTIONS = tuple(
 # one that enables the least), for the all-on and all-off combinations. A list
 # option without an entry (database: sqlite or postgresql) has values that are
 # alternatives, not degrees: all-on and all-off are baked with each of them.
-CHOICE_EXTREMES = {"cache_backend": ("redis", "none")}
+CHOICE_EXTREMES = {"cache_backend": ("redis", "none"), "auth": ("jwt", "none")}
 
 
 def alternative_options() -> list[str]:
@@ -136,14 +138,17 @@ def missing_pairs(contexts: list[dict], options: dict[str, list]) -> set[Pair]:
 def pairwise_cover(options: dict[str, list], seeds: list[dict]) -> list[dict]:
     """``seeds``, then rows until every pair of values of two options is in one.
 
-    Greedy and deterministic: each new row starts from an uncovered pair, fills
-    the other options one by one with the value that covers the most uncovered
-    pairs (the earlier value on a tie); of the rows each uncovered pair starts,
-    the one covering the most is kept (the earliest on a tie).
+    Greedy and deterministic. The pairs of the options with the most values
+    need the most rows, so each new row starts from one of the uncovered pairs
+    whose options have the most values: each such pair is tried as a start,
+    the other options filled, most values first, with the value that covers
+    the most uncovered pairs (the earlier value on a tie); the row that covers
+    the most is kept (the earliest on a tie).
     """
     names = list(options)
+    fill_order = sorted(names, key=lambda name: -len(options[name]))
     rank = {
-        (name, value): (names.index(name), index)
+        (name, value): (-len(options[name]), names.index(name), index)
         for name in names
         for index, value in enumerate(options[name])
     }
@@ -153,9 +158,12 @@ def pairwise_cover(options: dict[str, list], seeds: list[dict]) -> list[dict]:
     def new_pairs(row: dict) -> int:
         return len(pairs_of(row, names) & uncovered)
 
+    def sizes(pair: Pair) -> tuple[int, int]:
+        return rank[pair[0]][0], rank[pair[1]][0]
+
     def grow(start: Pair) -> dict:
         row = dict(start)
-        for name in names:
+        for name in fill_order:
             if name not in row:
                 row[name] = max(
                     options[name],
@@ -168,7 +176,11 @@ def pairwise_cover(options: dict[str, list], seeds: list[dict]) -> list[dict]:
 
     while uncovered:
         starts = sorted(uncovered, key=lambda pair: (rank[pair[0]], rank[pair[1]]))
-        best = max((grow(start) for start in starts), key=new_pairs)
+        hardest = sizes(starts[0])
+        best = max(
+            (grow(start) for start in starts if sizes(start) == hardest),
+            key=new_pairs,
+        )
         rows.append(best)
         uncovered -= pairs_of(best, names)
     return rows
@@ -214,7 +226,18 @@ STATIC_OPTIONS = {
     for name, values in SWEPT_OPTIONS.items()
     if name not in COSMETIC_OPTIONS
 }
-STATIC_COMBINATIONS = with_cosmetic_options(combinations(STATIC_OPTIONS))
+# Every combination of the behavioural options, each with the file-only
+# options on, so that their files (whose text follows the behavioural options:
+# compose.yaml names the database and the cache) meet every combination; then
+# as few rows as make each file-only option's other value (off: its files
+# pruned) meet every value of every other option.
+WITH_FILES = combinations(
+    {
+        name: [True] if name in FILE_ONLY_OPTIONS else values
+        for name, values in STATIC_OPTIONS.items()
+    }
+)
+STATIC_COMBINATIONS = with_cosmetic_options(pairwise_cover(STATIC_OPTIONS, WITH_FILES))
 
 
 def extremes(on: bool) -> list[dict]:

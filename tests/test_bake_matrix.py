@@ -23,6 +23,7 @@ import jinja2
 import pytest
 from conftest import bake, run_baked_pytest
 from matrix import (
+    BEHAVIOUR_OPTIONS,
     COSMETIC_OPTIONS,
     FILE_ONLY_OPTIONS,
     STATIC_COMBINATIONS,
@@ -32,6 +33,7 @@ from matrix import (
     bake_all,
     combination_id,
     lint_all,
+    missing_pairs,
 )
 from validate_pyproject import api as validate_pyproject
 
@@ -78,6 +80,10 @@ OPTION_FILES: dict[str, dict[object, list[str]]] = {
             "tests/redis_server.py",
         ],
         "none": [],
+    },
+    "use_rate_limit": {
+        True: [f"src/{PACKAGE}/ratelimit.py", "tests/test_ratelimit.py"],
+        False: [],
     },
     "use_docker": {True: ["Dockerfile", ".dockerignore"], False: []},
     "use_github_actions": {
@@ -147,6 +153,16 @@ OPTION_TRACES: dict[str, dict[object, list[str]]] = {
         "simple": CACHE_TRACES,
         "redis": [*CACHE_TRACES, r"redis(?!tribut)"],
         "none": [],
+    },
+    # RateLimit, rate limit, RATELIMIT_, X-RateLimit-*; the status it answers.
+    "use_rate_limit": {
+        True: [
+            r"flask[-_]limiter",
+            r"rate[-_ ]?limit",
+            r"\b429\b",
+            r"too many requests",
+        ],
+        False: [],
     },
     # The Dockerfile instruction, not hypothesis' HealthCheck.
     "use_docker": {True: [r"docker", r"^\s*HEALTHCHECK\s"], False: []},
@@ -218,6 +234,7 @@ VALUE_DEPENDENCIES: dict[str, dict[object, set[str]]] = {
         "redis": {"flask-caching", "redis"},
         "none": set(),
     },
+    "use_rate_limit": {True: {"flask-limiter"}, False: set()},
     "use_docker": {True: set(), False: set()},
     "use_github_actions": {True: set(), False: set()},
     "ajax_demo": {True: set(), False: set()},
@@ -425,15 +442,19 @@ def test_file_only_options_touch_no_app_code_or_tests():
 
 
 def test_the_matrix_covers_every_combination():
-    # Every combination of the options that change code or files...
+    # Every combination of the options that change code, with every file...
     ids = [combination_id(context) for context in STATIC_COMBINATIONS]
-    assert len(ids) == math.prod(len(values) for values in STATIC_OPTIONS.values())
     assert len(set(ids)) == len(ids)
-    stripped = {
-        tuple(v for k, v in context.items() if k not in COSMETIC_OPTIONS)
+    with_files = {
+        tuple(context[name] for name in BEHAVIOUR_OPTIONS)
         for context in STATIC_COMBINATIONS
+        if all(context[name] is True for name in FILE_ONLY_OPTIONS)
     }
-    assert len(stripped) == len(ids)
+    assert len(with_files) == math.prod(
+        len(SWEPT_OPTIONS[name]) for name in BEHAVIOUR_OPTIONS
+    )
+    # ...and every value of a file-only option beside every other option's.
+    assert not missing_pairs(STATIC_COMBINATIONS, STATIC_OPTIONS)
     # ...each with a license, each license with each value of every other option.
     for cosmetic in COSMETIC_OPTIONS:
         met = {
