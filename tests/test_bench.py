@@ -42,6 +42,7 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
         "zstd: bytes saved",
         "redis cache hit / uncached",
         "cache hit: redis / simple",
+        "cache hit: @remembered / memoize, redis",
         "`GET /items/<id>`: all options / FastAPI one item",
         "`POST /items`: all options / FastAPI create",
         # bench/run installs PostgreSQL when it is missing.
@@ -51,6 +52,7 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
         assert row in table, table
     for load in ("bare Flask", "standard json", "prebuilt", "gzip", "br", "simple hit"):
         assert f"| {load} |" in table, table
+    assert "| redis hit, memoize |" in table, table
     for load in ("one item", "create", "FastAPI peer", "FastAPI 20 items"):
         assert f"| {load} |" in table, table
     assert "| create | `POST /api/v1/items` |" in table, table
