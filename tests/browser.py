@@ -28,6 +28,25 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 
+# Records each Content-Security-Policy violation the page reports, from before
+# its first script runs (init scripts are not subject to the policy).
+WATCH_CSP = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def watch_csp(page: Page) -> None:
+    """Call before ``page.goto``; read with ``csp_violations``."""
+    page.add_init_script(WATCH_CSP)
+
+
+def csp_violations(page: Page) -> list[str]:
+    return page.evaluate("window.cspViolations")
+
+
 def chromium() -> str:
     path = shutil.which("chromium")
     if path is None:

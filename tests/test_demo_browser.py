@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from browser import page_fixture, serving  # noqa: F401
+from browser import csp_violations, page_fixture, serving, watch_csp  # noqa: F401
 from conftest import bake
 from playwright.sync_api import Page, expect
 
@@ -92,6 +92,7 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
     project = bake(cookies, context)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    watch_csp(page)
     # Chrome logs each answer >= 400 as "Failed to load resource": those of
     # the calls the test provokes are expected, any other error is not.
     console_errors: list[tuple[str, str]] = []
@@ -121,7 +122,8 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
             )  # fmt: skip
             assert answer.status == 201
         origin = f"http://127.0.0.1:{server.port}"
-        page.goto(f"{origin}/")
+        opened = page.goto(f"{origin}/")
+        assert "default-src 'self'" in opened.headers["content-security-policy"]
         demo = DemoPage(page)
         expect(page).to_have_title("Flask API: AJAX demo")
         expect(demo.items).to_have_text(item_texts((1, "Flour", 0), (2, "Sugar", 0)))
@@ -235,6 +237,8 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         assert success_colour != error_colour
         assert page_errors == []
         assert failed_loads == []
+        # Every script, style, image and call of the page passed its policy.
+        assert csp_violations(page) == []
         provoked = {
             f"{origin}{path}" for _, path, status, _ in demo.seen if status >= 400
         }

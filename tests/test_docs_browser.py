@@ -10,7 +10,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from browser import page_fixture, serving  # noqa: F401
+from browser import csp_violations, page_fixture, serving, watch_csp  # noqa: F401
 from conftest import bake
 from playwright.sync_api import expect
 from presets import DEFAULTS
@@ -28,6 +28,7 @@ def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page
     )
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    watch_csp(page)
 
     with serving(project, tmp_path, workers=1) as server:
         origin = f"127.0.0.1:{server.port}"
@@ -40,7 +41,8 @@ def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page
             if method != "parameters"
         ]
 
-        page.goto(f"http://{origin}/api/v1/docs")
+        opened = page.goto(f"http://{origin}/api/v1/docs")
+        assert "default-src 'self'" in opened.headers["content-security-policy"]
 
         blocks = page.locator(".opblock")
         expect(blocks).to_have_count(len(operations))
@@ -60,6 +62,8 @@ def test_docs_page_renders_every_operation_and_tries_one(cookies, tmp_path, page
         listing.locator("button.execute").click()
         answer = listing.locator(".live-responses-table tr.response")
         expect(answer.locator(".response-col_status")).to_have_text("200")
+        # Swagger UI renders and calls the API under the page's policy.
+        assert csp_violations(page) == []
         assert server.terminate() == 0, server.output()
 
     assert hosts == {origin}

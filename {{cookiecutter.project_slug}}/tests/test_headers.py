@@ -3,6 +3,7 @@
 import pytest
 
 from {{ cookiecutter.package_name }}.headers import etag_for
+from {{ cookiecutter.package_name }}.settings import from_environment
 
 ITEMS = "/api/v1/items"
 
@@ -62,3 +63,40 @@ def test_answers_without_a_body_declare_no_type(client):
     assert "Content-Type" not in deleted.headers
     assert "Content-Type" not in options.headers
     assert options.allow == {"GET", "HEAD", "OPTIONS", "POST"}
+
+
+def test_pages_may_load_from_their_own_origin_only(client):
+    with client.get("/api/v1/docs") as page:
+        policy = page.headers["Content-Security-Policy"]
+
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    # Swagger UI's icons are data: images; nothing else widens the default.
+    assert directives["img-src"] == "'self' data:"
+    assert not {"script-src", "style-src", "connect-src"} & set(directives)
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize("path", [ITEMS, "/missing", "/api/v1/openapi.json"])
+def test_data_may_load_nothing(client, path):
+    response = client.get(path)
+
+    policy = response.headers["Content-Security-Policy"]
+    assert policy == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_no_strict_transport_security_unless_served_over_https(client, make_app):
+    assert "Strict-Transport-Security" not in client.get(ITEMS).headers
+
+    secure = make_app(HTTPS=True).test_client()
+
+    for path in (ITEMS, "/missing"):
+        assert secure.get(path).headers["Strict-Transport-Security"] == (
+            "max-age=63072000"
+        )
+
+
+def test_https_from_the_environment():
+    assert from_environment({})["HTTPS"] is False
+    assert from_environment({"HTTPS": "true"})["HTTPS"] is True

@@ -27,6 +27,7 @@ from . import (
     errors,
     headers,
     logs,
+    proxies,
     request_id,
     serialization,
     settings,
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     settings.check(app)
     logs.init_app(app)
+    proxies.init_app(app)
 
     # Flask runs after_request hooks in the reverse order of registration, so
     # each part below sees an answer after the parts registered below it:

@@ -74,6 +74,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "CACHE_REDIS_URL": environ.get("REDIS_URL", "redis://localhost:6379/0"),
         "CACHE_DEFAULT_TIMEOUT": _positive_int(environ, "CACHE_TIMEOUT", 60),
 {%- endif %}
+        # Reverse proxies in front of the app whose X-Forwarded-* are believed.
+        "TRUSTED_PROXIES": _count(environ, "TRUSTED_PROXIES", 0),
+        # Served over HTTPS only: answers carry Strict-Transport-Security.
+        "HTTPS": _boolean(environ, "HTTPS", default=False),
     }
 
 
@@ -117,6 +121,15 @@ def _boolean(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {environ[name]!r}")
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise SettingsError(f"{name} must be 0 or a positive integer, got {raw!r}")
+    return int(raw)
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
