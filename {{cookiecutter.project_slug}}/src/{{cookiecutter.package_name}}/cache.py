@@ -54,7 +54,7 @@ def is_reachable() -> bool:
     return True
 
 
-# Over memoize: one Redis round trip per hit, 1.4x the hits/s (bench/run).
+# Over memoize: one cache round trip per hit, 1.4x the hits/s (bench/run).
 def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
     """Keep ``function``'s results in the cache, by its positional arguments."""
     name = f"{function.__module__}.{function.__qualname__}"
