@@ -88,23 +88,30 @@ def empty_database_url(postgres_url) -> Iterator[str]:
 
 @pytest.fixture
 {%- if cookiecutter.cache_backend == "redis" %}
-def app_config(tmp_path, database_url, redis_server) -> dict:
+def app_config(request, tmp_path, database_url) -> dict:
 {%- else %}
 def app_config(tmp_path, database_url) -> dict:
 {%- endif %}
     """Settings for one test's app; each test gets a fresh database."""
-    return {
+    config: dict[str, Any] = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
 {%- if cookiecutter.cache_backend == "simple" %}
         "CACHE_DIR": str(tmp_path / "cache"),
 {%- endif %}
-{%- if cookiecutter.cache_backend == "redis" %}
-        "CACHE_REDIS_URL": redis_server.url,
-        # One namespace per test: the Redis server outlives each test's app.
-        "CACHE_KEY_PREFIX": f"{tmp_path.name}:",
-{%- endif %}
     }
+{%- if cookiecutter.cache_backend == "redis" %}
+    # Only a test that asks for the Redis server (an argument, or
+    # pytest.mark.usefixtures) needs one: the others run on a cache in process.
+    if "redis_server" in request.fixturenames:
+        url = request.getfixturevalue("redis_server").url
+        # One namespace per test: the Redis server outlives each test's app.
+        config.update(CACHE_REDIS_URL=url, CACHE_KEY_PREFIX=f"{tmp_path.name}:")
+    else:
+        # Without the Redis client's options (cache.py sets them by default).
+        config.update(CACHE_TYPE="SimpleCache", CACHE_OPTIONS={})
+{%- endif %}
+    return config
 
 
 @pytest.fixture

@@ -1,9 +1,17 @@
 """The items list is cached; every write makes the next read fresh."""
+{%- if cookiecutter.cache_backend == "redis" %}
+
+import pytest
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.models import Item
 
 ITEMS = "/api/v1/items"
+{%- if cookiecutter.cache_backend == "redis" %}
+# On the Redis server: what is cached is what every worker shares.
+pytestmark = pytest.mark.usefixtures("redis_server")
+{%- endif %}
 
 
 def insert_behind_the_api(app, name: str) -> None:

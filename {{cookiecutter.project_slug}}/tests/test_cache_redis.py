@@ -4,9 +4,13 @@ import logging
 import socket
 import time
 
+import pytest
 import redis
 
 from test_cache import ITEMS, insert_behind_the_api, names
+
+# Each app here is on Redis: the suite's server, or one a test names itself.
+pytestmark = pytest.mark.usefixtures("redis_server")
 
 
 def test_workers_share_the_cache_and_its_invalidation(make_app):
