@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
-from processes import Server, free_port, migrate, running
+from processes import GUNICORN, Server, free_port, migrate, running
 
-# The production command of the baked README: gunicorn.conf.py names the app.
-GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",  # the suite runs as root in CI

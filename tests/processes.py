@@ -158,6 +158,74 @@ def running(
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+# gunicorn as a baked project is deployed: its own gunicorn.conf.py (run from
+# the project's directory; BIND, WEB_CONCURRENCY and the app's variables in env).
+GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+
+
+# ---------------------------------------------------------------- Redis
+
+
+class Redis:
+    """A redis-server on a free loopback port, that may be killed and started
+    again on the same port; nothing is saved to disk."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.starts = 0
+        self._stack: list = []
+
+    def start(self, timeout: float = 10) -> None:
+        self.starts += 1
+        command = [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+            "--dir", str(self.directory), "--save", "", "--appendonly", "no",
+        ]  # fmt: skip
+        log = self.directory / f"redis-{self.starts}.log"
+        context = running(
+            command, cwd=self.directory, env=dict(os.environ), port=self.port, log=log
+        )
+        self.server = context.__enter__()
+        self._stack.append(context)
+        deadline = time.monotonic() + timeout
+        while not self.answers():
+            if time.monotonic() > deadline or self.server.process.poll() is not None:
+                raise AssertionError(f"redis-server did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+
+    def answers(self) -> bool:
+        """Whether it answers PING (raw RESP: no client library needed)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        self.server.process.kill()
+        self.server.process.wait()
+
+    def stop_all(self) -> None:
+        while self._stack:
+            self._stack.pop().__exit__(None, None, None)
+
+
+@contextmanager
+def started_redis(directory: Path) -> Iterator[Redis]:
+    """A running Redis for the block (the tests, and bench/ too)."""
+    if shutil.which("redis-server") is None:
+        raise AssertionError("redis-server is missing: scripts/test installs it")
+    server = Redis(directory)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop_all()
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 # Debian's server binaries (package postgresql), newest version first.

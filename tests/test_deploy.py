@@ -18,7 +18,7 @@ from conftest import bake
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from presets import ALL_OFF, DEFAULTS
-from processes import free_port, migrate, run, running
+from processes import GUNICORN, free_port, migrate, run, running
 from test_bake_matrix import (
     CACHE_DEPENDENCIES,
     OPTION_DEPENDENCIES,
@@ -133,9 +133,6 @@ def gunicorn_environment(project: Path, tmp_path: Path, port: int, **extra: str)
         GUNICORN_GRACEFUL_TIMEOUT="5",
         **extra,
     )
-
-
-GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
 
 
 def problem(response, body: bytes) -> dict:

@@ -17,10 +17,8 @@ import http.client
 import json
 import os
 import random
-import shutil
 import signal
 import sqlite3
-import sys
 import threading
 import time
 from collections import Counter
@@ -33,7 +31,15 @@ import pytest
 import redis
 from conftest import bake
 from presets import ALL_ON
-from processes import Server, free_port, migrate, running
+from processes import (
+    GUNICORN,
+    Redis,
+    Server,
+    free_port,
+    migrate,
+    running,
+    started_redis,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -46,58 +52,10 @@ def project(cookies_session) -> Path:
     return bake(cookies_session, ALL_ON)
 
 
-class Redis:
-    """A redis-server that a test may kill and start again on the same port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.starts = 0
-        self._stack: list = []
-
-    def start(self) -> None:
-        self.starts += 1
-        command = [
-            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-            "--dir", str(self.directory), "--save", "", "--appendonly", "no",
-        ]  # fmt: skip
-        log = self.directory / f"redis-{self.starts}.log"
-        context = running(
-            command, cwd=self.directory, env=dict(os.environ), port=self.port, log=log
-        )
-        self.server = context.__enter__()
-        self._stack.append(context)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"redis-server did not start:\n{log.read_text()}"
-                    ) from None
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        self.server.process.kill()
-        self.server.process.wait()
-
-    def stop_all(self) -> None:
-        while self._stack:
-            self._stack.pop().__exit__(None, None, None)
-
-
 @pytest.fixture
 def redis_server(tmp_path) -> Iterator[Redis]:
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: scripts/test installs it (apt-get)")
-    server = Redis(tmp_path)
-    server.start()
-    yield server
-    server.stop_all()
+    with started_redis(tmp_path) as server:
+        yield server
 
 
 @dataclass
@@ -142,10 +100,9 @@ def gunicorn(project: Path, tmp_path: Path, redis_url: str) -> Iterator[Api]:
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(WORKERS),
     }
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
     migrate(project, env)
     with running(
-        command, cwd=project, env=env, port=port, log=tmp_path / "gunicorn.log"
+        GUNICORN, cwd=project, env=env, port=port, log=tmp_path / "gunicorn.log"
     ) as server:
         server.wait_until_answering("/api/v1/health")
         api = Api(server, database)

@@ -27,7 +27,6 @@ import random
 import re
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -40,6 +39,7 @@ import pytest
 from conftest import bake
 from presets import DEFAULTS
 from processes import (
+    GUNICORN,
     Balancer,
     PostgreSQL,
     Server,
@@ -48,8 +48,8 @@ from processes import (
     migrate,
     postgresql,
     running,
+    started_redis,
 )
-from test_load_faults import Redis
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,6 @@ WORKERS = 2  # sync workers per instance: haproxy sends each no more at once
 ITEMS = "/api/v1/items"
 READY = "/api/v1/health/ready"
 PROBLEM = "application/problem+json"
-GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
 
 
 # ---------------------------------------------------------------- the system
@@ -81,10 +80,8 @@ def app_environment(project: Path, database_url: str, redis_url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    server = Redis(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server.url
-    server.stop_all()
+    with started_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
