@@ -8,16 +8,19 @@ peer's packages first):
 
 Every Flask server is gunicorn with ONE sync worker, the same for each app: on
 this two-core machine wrk gets one core and the worker the other, so requests/s
-measure what a request costs the app, not how the two fight for cores. Sync is
+measure what a request costs the app, not how the two fight for cores. Each
+starts from the baked project's own gunicorn.conf.py, as it is deployed (the
+JSON access log written for every request, the app preloaded). Sync is
 gunicorn's default worker class; it closes the connection after each answer,
 for every Flask app alike. The FastAPI peer (``apps/fastapi_peer``) runs as its
-template deploys it, under uvicorn with ONE worker, which keeps connections
-alive: its "new connection each" row shows what that is worth. Loads run in
-rounds, and each round alternates the order of the apps it compares, so drift
-of a shared machine cancels out; figures are the medians over rounds, ratios
-the median of each round's ratio. Any answer that is not 2xx (not 201 for a
-create), and any socket error, fails the run. Writes are loaded last, each app
-on a database of its own, so that no read is measured on a table they grew.
+template deploys it, under uvicorn with ONE worker and its access log, which
+keeps connections alive: its "new connection each" row shows what that is
+worth. Loads run in rounds, and each round alternates the order of the apps it
+compares, so drift of a shared machine cancels out; figures are the medians
+over rounds, ratios the median of each round's ratio. Any answer that is not
+2xx (not 201 for a create), and any socket error, fails the run. Writes are
+loaded last, each app on a database of its own, so that no read is measured on
+a table they grew.
 
 With PostgreSQL installed (bench/run installs it), the all-options project is
 baked for it too and served against a server of its own (started as the
@@ -38,7 +41,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -59,24 +61,17 @@ README = TEMPLATE / "README.md"
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
-ALL_OPTIONS = {
-    "use_cors": True,
-    "use_compression": True,
-    "cache_backend": "simple",
-    "use_docker": True,
-    "use_github_actions": True,
-    "ajax_demo": True,
-}
+sys.path.append(str(TEMPLATE / "tests"))
+# The tests' presets, derived from cookiecutter.json: no option name to misspell.
+import processes  # noqa: E402
+from presets import ALL_OFF, DEFAULTS  # noqa: E402
+from processes import free_port  # noqa: E402
+
+# "All options": what a project gets by default (every feature on, SQLite, the
+# simple cache); the other bakes differ from it in one option.
+ALL_OPTIONS = DEFAULTS
 ALL_OPTIONS_REDIS = {**ALL_OPTIONS, "cache_backend": "redis"}
 ALL_OPTIONS_POSTGRESQL = {**ALL_OPTIONS, "database": "postgresql"}
-ALL_OFF = {
-    "use_cors": False,
-    "use_compression": False,
-    "cache_backend": "none",
-    "use_docker": False,
-    "use_github_actions": False,
-    "ajax_demo": False,
-}
 
 HEALTH = "/api/v1/health"
 ITEMS = "/api/v1/items"
@@ -129,6 +124,7 @@ class Server:
 def main() -> int:
     args = parse_args()
     args.load_before = os.getloadavg()[0]  # other work on the machine skews figures
+    check_names(args)
     wrk = shutil.which("wrk")
     redis_server = shutil.which("redis-server")
     if not wrk or not redis_server:
@@ -163,7 +159,7 @@ def main() -> int:
                 ALL_OPTIONS_REDIS, work / "compared-redis", args.compare_template
             )
         with contextlib.ExitStack() as stack:
-            redis_url = stack.enter_context(running_redis(redis_server, work))
+            redis_url = stack.enter_context(running_redis(work))
             postgresql_url = None
             if postgresql_found:
                 postgresql_url = stack.enter_context(running_postgresql())
@@ -207,6 +203,22 @@ def main() -> int:
     return 0
 
 
+def check_names(args: argparse.Namespace) -> None:
+    """Fail now, not after the run, if a load names no server or the report a
+    label no load has: the plan and the report are tried on made-up figures.
+    """
+    names = ("all-options", "all-options-redis", "all-off", "postgresql", "fastapi")
+    if args.compare_template:
+        names += ("compared", "compared-redis")
+    specs = server_specs(dict.fromkeys(names, TEMPLATE), "redis://-/0", "postgresql://")
+    groups = plan(dict.fromkeys(names, ITEMS))
+    unknown = {load.server for group in groups for load in group} - specs.keys()
+    if unknown:
+        sys.exit(f"loads name servers that server_specs does not start: {unknown}")
+    made_up = Result(1.0, 1.0, 1.0, 1.0, 1)
+    render({load: [made_up] for group in groups for load in group}, groups, args, 1.0)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -244,7 +256,6 @@ def bake(context: dict, output: Path, template: Path = TEMPLATE) -> Path:
 
 def has_postgresql() -> bool:
     """Whether PostgreSQL's server programs are installed (bench/run installs them)."""
-    processes = _test_processes()
     try:
         processes.postgres_binary("postgres")
     except AssertionError:
@@ -260,46 +271,15 @@ def running_postgresql() -> Iterator[str]:
     on a free loopback port, fsync off, run as nobody under root; its
     SQLAlchemy URL for psycopg 3.
     """
-    with _test_processes().postgresql(database="bench") as server:
+    with processes.postgresql(database="bench") as server:
         yield server.url
 
 
-def _test_processes():
-    tests = str(TEMPLATE / "tests")
-    if tests not in sys.path:
-        sys.path.append(tests)
-    import processes
-
-    return processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
-def running_redis(executable: str, work: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            executable, "--bind", "127.0.0.1", "--port", str(port),
-            "--dir", str(work), "--save", "", "--appendonly", "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        wait_for(lambda: _redis_answers(port), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(process)
-
-
-def _redis_answers(port: int) -> bool:
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(16).startswith(b"+PONG")
+def running_redis(work: Path) -> Iterator[str]:
+    """A Redis started as the tests start one (tests/processes.py); its URL."""
+    with processes.started_redis(work) as server:
+        yield server.url
 
 
 @dataclass(frozen=True)
@@ -375,8 +355,11 @@ def server_env(name: str, spec: Spec, work: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(map(str, spec.path)),
-        "SECRET_KEY": "benchmark-only-secret",
+        "SECRET_KEY": "benchmark-only-secret-of-32-characters",
         "DATABASE_URL": f"sqlite:///{database_file(work, name)}",
+        # One address making thousands of requests a second: far beyond a
+        # client's rate limit, which still runs (and costs what it costs).
+        "RATELIMIT_DEFAULT": "1000000/minute",
         "PREBUILT_BODY": str(work / "page.json"),
         **spec.env,
     }
@@ -393,7 +376,7 @@ def running_servers(
     servers: dict[str, Server] = {}
     try:
         for name, spec in specs.items():
-            servers[name] = start_server(name, spec, work)
+            servers[name] = start_server(name, spec, work, bakes["all-options"])
         for server in servers.values():
             wait_for(lambda s=server: _healthy(s), f"the server of {server.name}")
         yield servers
@@ -448,8 +431,14 @@ def finish_migration(process: subprocess.Popen, name: str) -> None:
         sys.exit(f"migrating the database of {name} failed:\n{output.decode()}")
 
 
-def start_server(name: str, spec: Spec, work: Path) -> Server:
-    """gunicorn with one sync worker; the FastAPI peer: uvicorn with one worker."""
+def start_server(name: str, spec: Spec, work: Path, production: Path) -> Server:
+    """gunicorn with one sync worker; the FastAPI peer: uvicorn with one worker.
+
+    gunicorn runs with a baked project's own ``gunicorn.conf.py`` (its JSON
+    access log, the app preloaded), the bake's when the server has one, else
+    ``production``'s (the all-options bake): every Flask app on the same
+    server. Each server's output, access log included, goes to a file.
+    """
     port = free_port()
     env = server_env(name, spec, work)
     app = spec.app
@@ -457,32 +446,32 @@ def start_server(name: str, spec: Spec, work: Path) -> Server:
         # Its own cache files: a page another server cached is never read here.
         app += f"({{'CACHE_DIR': {str(work / (name + '-cache'))!r}}})"
     if name == "fastapi":
-        # As `fastapi run` serves it (uvloop and httptools), access log off
-        # like gunicorn's here.
+        # As `fastapi run` serves it (uvloop and httptools, access log on).
         command = [
             sys.executable, "-m", "uvicorn",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
-            app,
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", app,
         ]  # fmt: skip
     else:
-        # cwd has no gunicorn.conf.py: every app runs with these settings alone.
-        command = [
-            sys.executable, "-m", "gunicorn",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", "1", "--worker-class", "sync",
-            "--log-level", "warning",
-            # One per-user control socket path: parallel servers would collide.
-            "--no-control-socket",
-            app,
-        ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=work, env=env)
+        project = (spec.bake or production).parent
+        # gunicorn.conf.py imports the baked package: its src on the path.
+        env["PYTHONPATH"] += os.pathsep + str(project / "src")
+        env.update(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+        # The app named here wins over the file's wsgi_app.
+        config = project / "gunicorn.conf.py"
+        command = [sys.executable, "-m", "gunicorn", "--config", str(config), app]
+    with (work / f"{name}.log").open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     return Server(name, port, process)
 
 
 def _healthy(server: Server) -> bool:
     if server.process.poll() is not None:
-        sys.exit(f"the server of {server.name} exited with {server.process.returncode}")
+        sys.exit(
+            f"the server of {server.name} exited with {server.process.returncode}"
+            f" (its output: {server.name}.log in the bench's directory)"
+        )
     status, _ = request(server, "GET", HEALTH)
     return status == 200
 
@@ -875,8 +864,9 @@ def render(
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}: "
         f"`bench/run`, {args.rounds} rounds of {args.duration:g} s per load, "
-        "gunicorn with 1 sync worker per Flask app, uvicorn with 1 worker for the "
-        "FastAPI peer, wrk with 1 thread and 4 connections"
+        "gunicorn with the baked gunicorn.conf.py (JSON access log) and 1 sync "
+        "worker per Flask app, uvicorn with 1 worker for the FastAPI peer (access "
+        "log on), wrk with 1 thread and 4 connections"
         + (
             ", PostgreSQL on loopback (fsync off)"
             if "PostgreSQL create" in by_label

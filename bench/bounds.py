@@ -119,7 +119,7 @@ def main() -> int:
     rows = [("2,000-item page, parts of every answer", None), *page_parts()]
     with (
         tempfile.TemporaryDirectory(prefix="bounds-") as scratch,
-        running_redis(redis_server, Path(scratch)) as url,
+        running_redis(Path(scratch)) as url,
     ):
         rows += [("cache hit, 20-item page", None), *redis_parts(url)]
     for label, value in rows:
