@@ -65,7 +65,7 @@ sys.path.append(str(TEMPLATE / "tests"))
 # The tests' presets, derived from cookiecutter.json: no option name to misspell.
 import processes  # noqa: E402
 from presets import ALL_OFF, DEFAULTS  # noqa: E402
-from processes import free_port  # noqa: E402
+from processes import free_port, stop  # noqa: E402
 
 # "All options": what a project gets by default (every feature on, SQLite, the
 # simple cache); the other bakes differ from it in one option.
@@ -484,16 +484,6 @@ def wait_for(ready, what: str, timeout: float = 30) -> None:
                 return
         time.sleep(0.1)
     sys.exit(f"{what} did not start within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def request(

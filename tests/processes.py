@@ -121,6 +121,17 @@ class Server:
             ) from None
 
 
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, and SIGKILL if it has not ended ``timeout`` seconds later."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextmanager
 def running(
     command: list[str],
@@ -594,13 +605,7 @@ def haproxy(
                 time.sleep(0.05)
         yield balancer
     finally:
-        if process.poll() is None:
-            process.terminate()  # haproxy's hard stop
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)  # SIGTERM: haproxy's hard stop
 
 
 def migrate(project: Path, env: dict) -> None:
