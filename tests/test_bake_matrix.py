@@ -42,6 +42,8 @@ PACKAGE = "flask_api"
 
 # Jinja left unrendered, or the word cookiecutter. GitHub's own ${{ }} is fine.
 RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+# A baked project speaks of itself, not of the article the template grew from.
+ARTICLE = re.compile(r"\barticle\b", re.IGNORECASE)
 # Flask renders these with Jinja: residue there is the word cookiecutter or a
 # tag left over that no longer parses.
 FLASK_TEMPLATES = f"src/{PACKAGE}/templates/"
@@ -337,6 +339,8 @@ def static_problems(project: Path, context: dict) -> list[str]:
             problems.append(f"template residue in {name}")
         if not text.strip():
             problems.append(f"empty file {name}")
+        if ARTICLE.search(text):
+            problems.append(f"{name} speaks of the article")
 
     present, absent = expected_files(context)
     problems += [
