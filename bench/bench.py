@@ -378,7 +378,8 @@ def running_servers(
         for name, spec in specs.items():
             servers[name] = start_server(name, spec, work, bakes["all-options"])
         for server in servers.values():
-            wait_for(lambda s=server: _healthy(s), f"the server of {server.name}")
+            # A dozen servers import their apps at once: minutes on a busy machine.
+            wait_for(lambda s=server: _healthy(s), f"the server of {server.name}", 120)
         yield servers
     finally:
         for server in servers.values():
