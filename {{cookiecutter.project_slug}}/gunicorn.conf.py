@@ -88,8 +88,13 @@ class ProblemWorker(SyncWorker):
         else:
             self.log.exception("Error handling request")
             status, detail = 500, None
-        with self.wsgi.test_request_context():
-            response = self.wsgi.process_response(problem(status, detail))
+        try:
+            with self.wsgi.test_request_context():
+                response = self.wsgi.process_response(problem(status, detail))
+        except Exception:  # a hook that needs a real request: gunicorn's own page
+            self.log.exception("Cannot answer a problem document")
+            super().handle_error(req, client, addr, exc)
+            return
         body = response.get_data()
         head = "".join(f"{name}: {value}\r\n" for name, value in response.headers)
         answer = f"HTTP/1.1 {response.status}\r\nConnection: close\r\n{head}\r\n"
