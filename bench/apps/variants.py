@@ -112,10 +112,24 @@ def driver_item_reads(config: Config = None) -> Flask:
 
     For a PostgreSQL bake: ``GET /api/v1/items/<id>`` runs the same view, the
     same schema and every layer around them, but ``find_item`` is one SELECT
-    on a connection from psycopg's own pool (psycopg_pool, at its defaults)
-    instead of ``db.session.get`` through the ORM and SQLAlchemy's pool (with
-    its pre-ping). The difference is what SQLAlchemy costs that read.
+    on a connection from psycopg's own pool (psycopg_pool, at its defaults:
+    no check of a connection before use) instead of ``db.session.get``
+    through the ORM and SQLAlchemy's pool (with its pre-ping). The difference
+    is what SQLAlchemy and the pre-ping cost that read.
     """
+    return _driver_item_reads(config, checked=False)
+
+
+def driver_item_reads_checked(config: Config = None) -> Flask:
+    """As ``driver_item_reads``, with a pool that checks each connection before
+    use (psycopg_pool's ``check_connection``: one empty query, as the app's
+    ``pool_pre_ping`` sends one). The difference is the ORM layer alone: both
+    make the same four round trips (check, BEGIN, SELECT, end of transaction).
+    """
+    return _driver_item_reads(config, checked=True)
+
+
+def _driver_item_reads(config: Config, *, checked: bool) -> Flask:
     from types import SimpleNamespace
 
     from flask_api.api import items
@@ -130,7 +144,8 @@ def driver_item_reads(config: Config = None) -> Flask:
 
     def find_item(item_id: int) -> SimpleNamespace:
         if not pools:
-            pools.append(ConnectionPool(conninfo, min_size=1, max_size=5))
+            check = ConnectionPool.check_connection if checked else None
+            pools.append(ConnectionPool(conninfo, min_size=1, max_size=5, check=check))
         with pools[0].connection() as connection:
             row = connection.execute(
                 "SELECT id, name, quantity, created_at FROM items WHERE id = %s",
