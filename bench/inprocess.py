@@ -78,7 +78,7 @@ def main() -> int:
 
         app = create_app(
             {
-                "SECRET_KEY": "profile",
+                "SECRET_KEY": "profile-secret-of-at-least-32-characters",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch}/profile.sqlite3",
             }
         )

@@ -96,7 +96,7 @@ def main() -> int:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(project / "src"), str(BENCH)]),
-            "SECRET_KEY": "benchmark-only-secret",
+            "SECRET_KEY": "benchmark-only-secret-of-32-characters",
             "DATABASE_URL": f"sqlite:///{work / 'items.sqlite3'}",
         }
         migration = start_migration(project / "src", env)

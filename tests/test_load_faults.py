@@ -94,7 +94,7 @@ def gunicorn(project: Path, tmp_path: Path, redis_url: str) -> Iterator[Api]:
     env = {
         **os.environ,
         "PYTHONPATH": str(project / "src"),
-        "SECRET_KEY": "load-test-secret",
+        "SECRET_KEY": "load-test-secret-of-at-least-32-characters",
         "DATABASE_URL": f"sqlite:///{database}",
         "REDIS_URL": redis_url,
         "BIND": f"127.0.0.1:{port}",

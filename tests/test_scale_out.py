@@ -72,7 +72,7 @@ def app_environment(project: Path, database_url: str, redis_url: str) -> dict:
     return {
         **os.environ,
         "PYTHONPATH": str(project / "src"),
-        "SECRET_KEY": "scale-out-test-secret",
+        "SECRET_KEY": "scale-out-test-secret-of-32-characters",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
     }

@@ -25,6 +25,34 @@ def test_workers_share_the_cache_and_its_invalidation(make_app):
     assert names(worker_b.get(ITEMS)) == ["first", "second"]
 
 
+def test_an_unreachable_redis_at_start_is_one_warning_and_the_app_serves(
+    make_app, caplog
+):
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        host, port = free.getsockname()
+    with caplog.at_level(logging.WARNING):
+        client = make_app(CACHE_REDIS_URL=f"redis://{host}:{port}/0").test_client()
+    [warning] = [r for r in caplog.records if r.name == "{{ cookiecutter.package_name }}"]
+
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage().startswith(
+        "Cache: Redis (REDIS_URL) cannot be reached: "
+    )
+    assert warning.getMessage().endswith("; serving uncached until it answers")
+    assert "\n" not in warning.getMessage()
+    assert warning.exc_info is None
+    assert client.post(ITEMS, json={"name": "x"}).status_code == 201
+    assert names(client.get(ITEMS)) == ["x"]
+
+
+def test_a_reachable_redis_at_start_logs_nothing(make_app, caplog):
+    with caplog.at_level(logging.WARNING):
+        make_app()
+
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 def test_a_hung_redis_costs_a_short_timeout_not_a_stall(make_app):
     # The worst outage: a server that accepts connections and never answers.
     with socket.socket() as silent:

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -158,6 +159,40 @@ def test_log_level_filters_events(make_app, lines):
     app.logger.warning("shown")
 
     assert [event["message"] for event in events(lines())] == ["shown"]
+
+
+@pytest.fixture
+def debug_app(make_app):
+    """An app in debug mode, as `flask run --debug` builds it."""
+    logger = logging.getLogger("{{ cookiecutter.package_name }}")
+    level = logger.level
+    yield make_app(DEBUG=True)
+    # Flask gives a debug app's logger the DEBUG level; the next app is JSON.
+    logger.setLevel(level)
+    make_app()
+
+
+def test_debug_mode_writes_plain_lines_for_a_person(debug_app, lines):
+    with debug_app.test_request_context(headers={"X-Request-ID": "trace-7"}):
+        debug_app.logger.warning("readable")
+    logging.getLogger("werkzeug").info(" * Running on http://127.0.0.1:5000")
+
+    readable, banner = lines()
+
+    timestamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(
+        rf"{timestamp} WARNING {{ cookiecutter.package_name }} \[trace-7\] readable",
+        readable,
+    )
+    assert banner.endswith(" INFO werkzeug [-]  * Running on http://127.0.0.1:5000")
+
+
+def test_production_mode_writes_json_lines_again(debug_app, make_app, lines):
+    make_app().logger.warning("indexed")
+
+    [event] = events(lines())
+
+    assert (event["level"], event["message"]) == ("WARNING", "indexed")
 
 
 def test_log_level_comes_from_the_environment():

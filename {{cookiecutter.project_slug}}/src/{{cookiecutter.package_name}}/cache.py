@@ -22,6 +22,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+{% if cookiecutter.cache_backend == "redis" -%}
+import redis
+{% endif -%}
 from flask import Flask, current_app
 from flask_caching import Cache
 
@@ -42,6 +45,9 @@ def init_app(app: Flask) -> None:
     )
 {%- endif %}
     cache.init_app(app)
+{%- if cookiecutter.cache_backend == "redis" %}
+    warn_if_unreachable(app)
+{%- endif %}
 
 
 def is_reachable() -> bool:
@@ -54,6 +60,31 @@ def is_reachable() -> bool:
     return True
 
 
+{% if cookiecutter.cache_backend == "redis" -%}
+def warn_if_unreachable(app: Flask) -> None:
+    """One warning line at start when Redis does not answer; the app still starts.
+
+    Reads run uncached until Redis is back. The probe's connection is closed
+    again: under gunicorn this runs before the workers are forked.
+    """
+    # Tests that need no Redis server run on an in-process cache (conftest.py).
+    client = getattr(app.extensions["cache"][cache], "_write_client", None)
+    if client is None:
+        return
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        reason = " ".join(str(error).split()).rstrip(".") or type(error).__name__
+        app.logger.warning(
+            "Cache: Redis (REDIS_URL) cannot be reached: %s; serving uncached "
+            "until it answers",
+            reason,
+        )
+    finally:
+        client.connection_pool.disconnect()
+
+
+{% endif -%}
 # Over memoize: one cache round trip per hit, 1.4x the hits/s (bench/run).
 def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
     """Keep ``function``'s results in the cache, by its positional arguments."""

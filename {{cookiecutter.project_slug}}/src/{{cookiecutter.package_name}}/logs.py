@@ -6,6 +6,9 @@ one line whatever it contains (newlines in a message or a traceback are
 escaped, and so is every non-ASCII character, U+2028 included) and lets the
 platform index its fields. gunicorn.conf.py sends gunicorn's own logs through
 the same handler.
+
+Debug mode (``flask run --debug``) writes plain lines instead, for a person
+reading a terminal; production never runs in debug mode.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from flask import Flask, has_request_context
 from flask.logging import default_handler
 
 from . import request_id
-from .settings import SettingsError
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# One event per line for a person: time, level, logger, request id, message.
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 class RequestIdFilter(logging.Filter):
@@ -64,18 +67,22 @@ class StdoutHandler(logging.StreamHandler):
 
 
 def init_app(app: Flask) -> None:
-    """Send every logger's records (the app's, extensions') to stdout as JSON."""
-    level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
-    if level not in LEVELS:
-        raise SettingsError(
-            f"LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}"
-        )
+    """Send every logger's records (the app's, extensions') to stdout.
+
+    JSON lines, or plain lines in debug mode. ``LOG_LEVEL`` was checked with
+    the other settings.
+    """
     root = logging.getLogger()
-    root.setLevel(level)
+    root.setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
     # On the root logger, once per process: each app built in the same
     # process (tests build many) shares it rather than adding another.
-    if not any(isinstance(handler, StdoutHandler) for handler in root.handlers):
-        root.addHandler(StdoutHandler())
+    handler = next((h for h in root.handlers if isinstance(h, StdoutHandler)), None)
+    if handler is None:
+        handler = StdoutHandler()
+        root.addHandler(handler)
+    handler.setFormatter(
+        logging.Formatter(PLAIN_FORMAT) if app.debug else JsonLinesFormatter()
+    )
     # Flask adds its own stderr handler to the app's logger when no handler is
     # configured; records reach the root handler through propagation instead.
     app.logger.removeHandler(default_handler)

@@ -5,14 +5,30 @@ Every variable is listed in the project's README and ``.env.example``.
 
 from __future__ import annotations
 
+{% if cookiecutter.use_cors -%}
+import re
+{% endif -%}
 from collections.abc import Mapping
+{%- if cookiecutter.database == "sqlite" %}
+from pathlib import Path
+{%- endif %}
 from typing import Any
+{%- if cookiecutter.cache_backend == "redis" %}
+from urllib.parse import urlsplit
+{%- endif %}
 
+import click
 from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# .env.example's stand-in for a secret: refused wherever a secret is checked.
+PLACEHOLDER = "change-me"
+# 32 characters: 16 random bytes as hex, half of what the hint below makes.
+SECRET_KEY_MIN_LENGTH = 32
+NEW_SECRET_KEY = "python -c 'import secrets; print(secrets.token_hex())'"
 {%- if cookiecutter.database == "sqlite" %}
 DATABASE_DRIVER = "sqlite"
 DATABASE_URL_FORM = "sqlite:///relative/path.db or sqlite:////absolute/path.db"
@@ -25,11 +41,23 @@ DATABASE_URL_FORM = "postgresql+psycopg://user:password@host:5432/dbname"
 {%- if cookiecutter.use_cors %}
 # The origins answered when the project was generated; CORS_ORIGINS overrides.
 DEFAULT_CORS_ORIGINS = "{{ cookiecutter.cors_origins }}"
+# scheme://host[:port], as a browser sends it in Origin: no path, no slash.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST = "(" + _LABEL + r"(\." + _LABEL + r")*|\[[0-9A-Fa-f:.]+\])"
+ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://" + _HOST + r"(:[0-9]{1,5})?")
+{%- endif %}
+{%- if cookiecutter.cache_backend == "redis" %}
+REDIS_URL_FORM = "redis://host:6379/0 (or rediss://..., unix:///path/to/redis.sock)"
 {%- endif %}
 
 
-class SettingsError(RuntimeError):
-    """A setting is missing or malformed; the message names the variable."""
+class SettingsError(click.ClickException, RuntimeError):
+    """A setting is missing or malformed; the message names the variable.
+
+    Each entry point shows it as one line: gunicorn prints a ``RuntimeError``
+    raised while it loads the app as ``Error: ...``, and Flask's CLI (``flask
+    run``, ``flask db upgrade``) a ``ClickException`` the same way.
+    """
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -82,16 +110,105 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def check(app: Flask) -> None:
-    """Refuse to start with settings that are unsafe in production."""
-    if not (app.debug or app.testing) and not app.config.get("SECRET_KEY"):
+    """Refuse to start with a setting that is malformed or unsafe in production.
+
+    Each message is one line naming the variable, what it holds (never a
+    password) and the rule. Development (``flask run --debug``) and tests may
+    keep .env.example's placeholders.
+    """
+    production = not (app.debug or app.testing)
+    if production:
+        check_secret_key(app.config.get("SECRET_KEY"))
+    check_log_level(app.config.get("LOG_LEVEL"))
+{%- if cookiecutter.database == "sqlite" %}
+    _check_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"), app.instance_path)
+{%- else %}
+    _check_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"), production)
+{%- endif %}
+{%- if cookiecutter.use_cors %}
+    check_origins(app.config["CORS_ORIGINS"])
+{%- endif %}
+{%- if cookiecutter.cache_backend == "redis" %}
+    check_redis_url(app.config["CACHE_REDIS_URL"])
+{%- endif %}
+
+
+def check_secret_key(key: str | bytes | None) -> None:
+    """A production key: set, not the placeholder, long enough to guess at."""
+    if not key:
         raise SettingsError(
             "SECRET_KEY must be set outside development "
-            "(for example: python -c 'import secrets; print(secrets.token_hex())')"
+            f"(for example: {NEW_SECRET_KEY})"
         )
-    _check_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    if PLACEHOLDER in str(key).lower():
+        raise SettingsError(
+            f"SECRET_KEY is the placeholder {PLACEHOLDER!r} from .env.example: "
+            f"set a random value (for example: {NEW_SECRET_KEY})"
+        )
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        # The key itself is never shown, only its length.
+        raise SettingsError(
+            f"SECRET_KEY is too short ({len(key)} characters): use at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters (for example: {NEW_SECRET_KEY})"
+        )
 
 
-def _check_database_url(url: str | None) -> None:
+def check_log_level(level: Any) -> None:
+    if str(level).upper() not in LOG_LEVELS:
+        raise SettingsError(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}"
+        )
+{%- if cookiecutter.use_cors %}
+
+
+def check_origins(origins: list[str]) -> None:
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CORS_ORIGINS: {origin!r} is not an origin; each must be "
+                "scheme://host[:port] (no path, no trailing slash) or *"
+            )
+{%- endif %}
+{%- if cookiecutter.cache_backend == "redis" %}
+
+
+def check_redis_url(url: str) -> None:
+    if not _is_redis_url(url):
+        raise SettingsError(
+            f"REDIS_URL must look like {REDIS_URL_FORM}, got {_without_password(url)!r}"
+        )
+
+
+def _is_redis_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    database = parts.path.strip("/")
+    return (
+        parts.scheme in ("redis", "rediss")
+        and bool(parts.hostname)
+        and (not database or database.isdigit())
+    )
+
+
+def _without_password(url: str) -> str:
+    # Whatever stands before the host may hold a password: it is never shown.
+    scheme, separator, rest = url.partition("://")
+    if separator and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+{%- endif %}
+
+
+{% if cookiecutter.database == "sqlite" -%}
+def _check_database_url(url: str | None, instance_path: str) -> None:
+{%- else -%}
+def _check_database_url(url: str | None, production: bool) -> None:
+{%- endif %}
     if url is None:
 {%- if cookiecutter.database == "sqlite" %}
         return  # the default: a file in the instance folder
@@ -110,6 +227,23 @@ def _check_database_url(url: str | None) -> None:
         raise SettingsError(
             f"DATABASE_URL must look like {DATABASE_URL_FORM}, got {shown!r}"
         )
+{%- if cookiecutter.database == "sqlite" %}
+    # Flask-SQLAlchemy puts a relative path in the instance folder, and creates
+    # that folder; SQLite itself creates no folder.
+    folder = (Path(instance_path) / parsed.database).parent
+    if folder != Path(instance_path) and not folder.is_dir():
+        state = "is a file" if folder.exists() else "does not exist"
+        raise SettingsError(
+            f"DATABASE_URL {url!r}: {folder} {state}; "
+            "the folder of a SQLite file must exist (create it first)"
+        )
+{%- else %}
+    if production and parsed.password == PLACEHOLDER:
+        raise SettingsError(
+            f"DATABASE_URL has the placeholder password {PLACEHOLDER!r} from "
+            ".env.example: set the database's real one"
+        )
+{%- endif %}
 
 
 def _boolean(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
