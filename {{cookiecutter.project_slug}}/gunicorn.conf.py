@@ -27,6 +27,38 @@ from gunicorn.workers.sync import SyncWorker
 from {{ cookiecutter.package_name }}.errors import problem
 from {{ cookiecutter.package_name }}.logs import JsonLinesFormatter, StdoutHandler
 
+
+def load_env_file(path: str) -> None:
+    """Read ``path`` as a .env file; a variable already set wins over it."""
+    try:
+        from dotenv import load_dotenv
+    except ImportError:
+        raise SystemExit(
+            f"ENV_FILE={path!r}: reading it needs python-dotenv "
+            "(a dev dependency: pip install -e '.[dev]')"
+        ) from None
+    if not os.path.isfile(path):
+        raise SystemExit(f"ENV_FILE={path!r}: no such file")
+    load_dotenv(path, override=False)
+
+
+def positive_int(
+    environ: Mapping[str, str], name: str, default: int, highest: int | None = None
+) -> int:
+    """The variable's value, or one line naming it and the rule."""
+    raw = environ.get(name) or str(default)
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if value < 1 or (highest is not None and value > highest):
+        limit = f"from 1 to {highest}" if highest else "a positive integer"
+        raise SystemExit(f"{name} must be {limit}, got {raw!r}")
+    return value
+
+
+# gunicorn reads no .env file: in production the platform sets the
+# environment. ENV_FILE=.env asks for one, to try this server locally.
+if os.environ.get("ENV_FILE"):
+    load_env_file(os.environ["ENV_FILE"])
+
 # Debug mode skips the SECRET_KEY check and lets exceptions escape the JSON
 # error handlers: the production server never runs with it.
 if get_debug_flag():
@@ -40,12 +72,15 @@ wsgi_app = "{{ cookiecutter.package_name }}:create_app()"
 # gunicorn at once with its message instead of failing every worker in turn.
 preload_app = True
 
-bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+port = positive_int(os.environ, "PORT", 8000, highest=65535)
+bind = os.environ.get("BIND") or f"0.0.0.0:{port}"
+# gunicorn itself reads WEB_CONCURRENCY as it starts, before this file: a value
+# that is not a number stops it there, with gunicorn's own traceback.
+workers = positive_int(os.environ, "WEB_CONCURRENCY", 2)
 # A worker that does not answer in this many seconds is killed and replaced.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = positive_int(os.environ, "GUNICORN_TIMEOUT", 30)
 # On SIGTERM, requests in flight get this long to finish.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+graceful_timeout = positive_int(os.environ, "GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 # Signals (HUP, TERM, TTIN/TTOU) and the process manager control gunicorn. Its
 # control socket has one path per user ($HOME/.gunicorn/gunicorn.ctl), shared
