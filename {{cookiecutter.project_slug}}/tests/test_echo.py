@@ -42,6 +42,28 @@ def test_malformed_json_is_400(client, data):
     assert response.get_json()["title"] == "Bad Request"
 
 
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (b"", "The request body is empty: send a JSON document."),
+        (b" \r\n\t", "The request body is empty: send a JSON document."),
+        (b'{"key": "hunter2\xff"}', "The request body is not UTF-8 (byte 17 of 19): "
+         "send JSON as UTF-8."),
+        (b'{"key": "hunter2"', "The request body is not valid JSON: unexpected end "
+         "of data at line 1, column 18."),
+        (b'{"key": "hunter2",\n}', "The request body is not valid JSON: trailing "
+         "comma is not allowed at line 1, column 18."),
+    ],
+)  # fmt: skip
+def test_a_400_says_what_is_wrong_with_the_body_without_echoing_it(
+    client, data, detail
+):
+    response = client.post(ECHO, data=data, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == detail
+
+
 @pytest.mark.parametrize("data", ["[1, 2]", '"text"', "42", "null"])
 def test_json_that_is_not_an_object_is_422(client, data):
     response = client.post(ECHO, data=data, content_type="application/json")

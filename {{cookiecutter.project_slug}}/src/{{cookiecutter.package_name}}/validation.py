@@ -8,11 +8,12 @@ over ``MAX_CONTENT_LENGTH`` -> 413.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import flask_smorest
-from flask import Request
+from flask import Request, current_app
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
@@ -29,15 +30,40 @@ class BodyParser(FlaskParser):
 
     webargs would take a body that is not JSON for a missing one, so that a
     ``text/plain`` request got a 422 about missing fields instead of a 415.
+    A 400 says what is wrong with the body (Flask's says only that the request
+    was not understood), never repeating any of it.
     """
 
     def load_json(self, req: Request, schema: Schema) -> Any:
         if not req.is_json:
             # Flask's own 415, with its explanation.
             return req.get_json()
-        if not req.get_data(cache=True):
+        body = req.get_data(cache=True)
+        if not body.strip():
             raise BadRequest("The request body is empty: send a JSON document.")
-        return req.get_json()
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadRequest(
+                f"The request body is not UTF-8 (byte {error.start + 1} of "
+                f"{len(body)}): send JSON as UTF-8."
+            ) from None
+        try:
+            return req.get_json()
+        except BadRequest:
+            raise BadRequest(
+                f"The request body is not valid JSON: {_where(body)}"
+            ) from None
+
+
+def _where(body: bytes) -> str:
+    """What the JSON parser found wrong, and where: its message quotes no input."""
+    try:
+        current_app.json.loads(body)
+    except ValueError as error:
+        if isinstance(error, json.JSONDecodeError):
+            return f"{error.msg} at line {error.lineno}, column {error.colno}."
+    return "it cannot be parsed."
 
 
 class Blueprint(flask_smorest.Blueprint):
