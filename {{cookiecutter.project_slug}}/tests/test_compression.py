@@ -1,6 +1,7 @@
 """Compression: negotiated from Accept-Encoding, only where it pays."""
 
 import gzip
+import sys
 
 import brotli
 import flask_compress.flask_compress
@@ -9,9 +10,9 @@ import pytest
 from {{ cookiecutter.package_name }}.compression import RecentBodies
 from {{ cookiecutter.package_name }}.headers import etag_for
 
-try:
-    from compression import zstd  # Python 3.14+
-except ImportError:
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
     from backports import zstd  # installed with Flask-Compress before 3.14
 
 ITEMS = "/api/v1/items?limit=500"

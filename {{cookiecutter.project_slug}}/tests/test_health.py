@@ -37,7 +37,9 @@ def test_readiness_checks_what_the_app_needs(client):
 def test_readiness_is_503_naming_the_database_when_it_cannot_be_opened(app, client):
     with app.app_context():
         db.engine.dispose()  # no pooled connection keeps the old file open
-        path = Path(db.engine.url.database)
+        database = db.engine.url.database
+    assert database is not None
+    path = Path(database)
     path.unlink()
     path.mkdir()  # SQLite cannot open a directory
 

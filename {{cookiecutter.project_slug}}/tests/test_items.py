@@ -16,7 +16,7 @@ def create(client, **fields):
 
 def count_rows(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Item))
+        return db.session.execute(select(func.count()).select_from(Item)).scalar_one()
 
 
 def test_create_answers_201_with_location_of_the_new_item(client):

@@ -89,7 +89,7 @@ def warn_if_unreachable(app: Flask) -> None:
 def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
     """Keep ``function``'s results in the cache, by its positional arguments."""
     name = f"{function.__module__}.{function.__qualname__}"
-    version_key = f"{name}:version"
+    version_key = _version_key(function)
 
     @functools.wraps(function)
     def cached(*args: Any) -> Any:
@@ -114,14 +114,18 @@ def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
             current_app.logger.warning("Cache write failed", exc_info=True)
         return result
 
-    cached.version_key = version_key
     return cached
 
 
 def invalidate(function: Callable[..., Any]) -> None:
     """Forget every kept result of a ``@remembered`` function, in every process."""
     try:
-        cache.set(function.version_key, uuid.uuid4().hex, timeout=FOREVER)
+        cache.set(_version_key(function), uuid.uuid4().hex, timeout=FOREVER)
     except Exception:
         # Entries written before the outage expire after CACHE_DEFAULT_TIMEOUT.
         current_app.logger.warning("Cache invalidation failed", exc_info=True)
+
+
+def _version_key(function: Callable[..., Any]) -> str:
+    # The same for the function and its @remembered wrapper (functools.wraps).
+    return f"{function.__module__}.{function.__qualname__}:version"

@@ -7,7 +7,7 @@ A browser's ``fetch`` or jQuery's ``$.ajax`` error callback can then read
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, request
 from marshmallow import Schema, fields
@@ -112,7 +112,8 @@ def problem(status: int, detail: str | None = None, **extensions: Any) -> Respon
         "detail": detail or "",
         **extensions,
     }
-    response = current_app.json.response(body)
+    # The provider builds the app's response class (typed as werkzeug's base).
+    response = cast(Response, current_app.json.response(body))
     response.status_code = status
     response.mimetype = PROBLEM_MIMETYPE
     return response

@@ -54,7 +54,7 @@ class Api(flask_smorest.Api):
         )
         super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)
 
     def _register_responses(self) -> None:

@@ -21,7 +21,7 @@ def run_migrations() -> None:
     if context.is_offline_mode():
         raise SystemExit("Run migrations against the database (no --sql mode).")
     migrate = current_app.extensions["migrate"]
-    options = {"process_revision_directives": skip_empty_revisions}
+    options: dict[str, Any] = {"process_revision_directives": skip_empty_revisions}
     options.update(migrate.configure_args)
     with migrate.db.engine.connect() as connection:
         context.configure(
