@@ -19,6 +19,8 @@ CHOSEN = {
     "use_compression": "{{ cookiecutter.use_compression }}" == "True",
     "database": "{{ cookiecutter.database }}",
     "cache_backend": "{{ cookiecutter.cache_backend }}",
+    "use_rate_limit": "{{ cookiecutter.use_rate_limit }}" == "True",
+    "auth": "{{ cookiecutter.auth }}",
     "use_docker": "{{ cookiecutter.use_docker }}" == "True",
     "use_github_actions": "{{ cookiecutter.use_github_actions }}" == "True",
     "ajax_demo": "{{ cookiecutter.ajax_demo }}" == "True",
@@ -30,6 +32,20 @@ CHOSEN = {
 SHOW_NEXT_STEPS = "{{ '_output_dir' in cookiecutter }}" == "True"
 
 REDIS_ONLY = ["tests/test_cache_redis.py", "tests/redis_server.py"]
+# Authentication: the gate and its tests, then each kind of credential.
+AUTH_ANY = [PACKAGE / "auth.py", "tests/credentials.py", "tests/test_auth.py"]
+API_KEY_ONLY = [
+    PACKAGE / "keys.py",
+    PACKAGE / "migrations/versions/0002_create_api_keys.py",
+    "tests/test_keys.py",
+]
+JWT_ONLY = [
+    PACKAGE / "users.py",
+    PACKAGE / "tokens.py",
+    PACKAGE / "api/auth.py",
+    PACKAGE / "migrations/versions/0002_create_users.py",
+    "tests/test_tokens.py",
+]
 
 # (option, value) -> paths to delete when the option has that value.
 UNUSED = {
@@ -45,10 +61,14 @@ UNUSED = {
         *REDIS_ONLY,
     ],
     ("cache_backend", "simple"): REDIS_ONLY,
+    ("auth", "none"): [*AUTH_ANY, *API_KEY_ONLY, *JWT_ONLY],
+    ("auth", "api_key"): JWT_ONLY,
+    ("auth", "jwt"): API_KEY_ONLY,
     ("database", "sqlite"): [
         "tests/postgres_server.py",
         "tests/test_database_outage.py",
     ],
+    ("use_rate_limit", False): [PACKAGE / "ratelimit.py", "tests/test_ratelimit.py"],
     ("use_docker", False): ["Dockerfile", ".dockerignore", "compose.yaml"],
     ("use_github_actions", False): [".github"],
     ("ajax_demo", False): [
@@ -98,6 +118,17 @@ def next_steps(project: Path, chosen: dict) -> str:
         "  pip install -e '.[dev]'",
         "  pytest",
     ]
+    flask = "flask --app {{ cookiecutter.package_name }}"
+    if chosen["auth"] == "api_key":
+        lines += [
+            f"API keys: `{flask} db upgrade`, then",
+            f"`{flask} keys create NAME --scope read-write` (see README).",
+        ]
+    elif chosen["auth"] == "jwt":
+        lines += [
+            f"Users: `{flask} db upgrade`, then",
+            f"`{flask} users create NAME` (see README).",
+        ]
     if chosen["cache_backend"] == "redis":
         lines += [
             "Redis cache: install redis-server (the tests start their own); for the",

@@ -53,6 +53,9 @@ FLASK_TEMPLATES = f"src/{PACKAGE}/templates/"
 # test_every_swept_option_has_expectations fails for a new option or value
 # until its entries are written.
 
+# The gate and its tests, with either kind of credential.
+AUTH_FILES = [f"src/{PACKAGE}/auth.py", "tests/credentials.py", "tests/test_auth.py"]
+
 # Paths (files or directories) that exist only with that value.
 OPTION_FILES: dict[str, dict[object, list[str]]] = {
     "open_source_license": {
@@ -82,6 +85,23 @@ OPTION_FILES: dict[str, dict[object, list[str]]] = {
             "tests/redis_server.py",
         ],
         "none": [],
+    },
+    "auth": {
+        "none": [],
+        "api_key": [
+            *AUTH_FILES,
+            f"src/{PACKAGE}/keys.py",
+            f"src/{PACKAGE}/migrations/versions/0002_create_api_keys.py",
+            "tests/test_keys.py",
+        ],
+        "jwt": [
+            *AUTH_FILES,
+            f"src/{PACKAGE}/users.py",
+            f"src/{PACKAGE}/tokens.py",
+            f"src/{PACKAGE}/api/auth.py",
+            f"src/{PACKAGE}/migrations/versions/0002_create_users.py",
+            "tests/test_tokens.py",
+        ],
     },
     "use_rate_limit": {
         True: [f"src/{PACKAGE}/ratelimit.py", "tests/test_ratelimit.py"],
@@ -123,6 +143,14 @@ CACHE_TRACES = [
     r"memoize",
     r"\bcache\.py\b",
 ]
+AUTH_TRACES = [
+    r"\bbearer\b",
+    r"invalid_token",
+    r"insufficient_scope",
+    r"@public\b",
+    r"\bauth\.py\b",
+    r"\bprincipal\b",
+]
 OPTION_TRACES: dict[str, dict[object, list[str]]] = {
     "open_source_license": {
         "MIT": [r"\bMIT\b"],
@@ -155,6 +183,25 @@ OPTION_TRACES: dict[str, dict[object, list[str]]] = {
         "simple": CACHE_TRACES,
         "redis": [*CACHE_TRACES, r"redis(?!tribut)"],
         "none": [],
+    },
+    # Not "Authorization" (the fuzz test sends it as any other header) nor
+    # "credential" (CORS allows none) nor WWW-Authenticate (errors.py keeps it
+    # on any 401): the scheme, RFC 6750's error codes and the public marker.
+    "auth": {
+        "none": [],
+        "api_key": [
+            *AUTH_TRACES,
+            r"api[-_ ]?keys?\b",
+            r"key_hash",
+            r"\bkeys (create|list|revoke)\b",
+        ],
+        "jwt": [
+            *AUTH_TRACES,
+            r"\bjwt\b",
+            r"argon2",
+            r"refresh[-_ ]tokens?",
+            r"\busers (create|list|disable|delete)\b",
+        ],
     },
     # RateLimit, rate limit, RATELIMIT_, X-RateLimit-*; the status it answers.
     "use_rate_limit": {
@@ -236,6 +283,7 @@ VALUE_DEPENDENCIES: dict[str, dict[object, set[str]]] = {
         "redis": {"flask-caching", "redis"},
         "none": set(),
     },
+    "auth": {"none": set(), "api_key": set(), "jwt": {"pyjwt", "argon2-cffi"}},
     "use_rate_limit": {True: {"flask-limiter"}, False: set()},
     "use_docker": {True: set(), False: set()},
     "use_github_actions": {True: set(), False: set()},

@@ -6,6 +6,7 @@ Run: gunicorn --config gunicorn.conf.py
 import contextlib
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -153,6 +154,13 @@ class ProblemWorker(SyncWorker):
 worker_class = ProblemWorker
 
 
+# A query parameter whose name says it holds a secret (access_token, password,
+# client_secret...): its value is replaced in the logged request line.
+SECRET_IN_QUERY = re.compile(
+    r"([?&][^=&\s]*(?:token|key|password|secret)[^=&\s]*=)[^&\s]*", re.IGNORECASE
+)
+
+
 class AccessFormatter(JsonLinesFormatter):
     """gunicorn's access log line, with its parts as fields an index can query.
 
@@ -162,6 +170,8 @@ class AccessFormatter(JsonLinesFormatter):
 
     def event(self, record: logging.LogRecord) -> dict[str, Any]:
         event = super().event(record)
+        # A secret a client put in the query string stays out of the log.
+        event["message"] = SECRET_IN_QUERY.sub(r"\1[redacted]", event["message"])
         atoms = record.args if isinstance(record.args, Mapping) else {}
         event["request_id"] = atoms.get("{x-request-id}o", "-")
         event.update(

@@ -15,6 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+{% if cookiecutter.auth != "none" -%}
+import credentials
+{% endif -%}
 {% if cookiecutter.database == "sqlite" -%}
 from databases import migrate
 {%- else -%}
@@ -44,6 +47,9 @@ def migrated_database(tmp_path_factory) -> Path:
     """A database file at the newest migration, copied for each test."""
     path = tmp_path_factory.mktemp("migrated") / "app.sqlite3"
     migrate(f"sqlite:///{path}")
+{%- if cookiecutter.auth != "none" %}
+    credentials.install(f"sqlite:///{path}")
+{%- endif %}
     return path
 
 
@@ -75,6 +81,9 @@ def migrated_database(postgres_url) -> Iterator[str]:
 def database_url(migrated_database) -> str:
     """The test database with every table empty and ids starting at 1 again."""
     empty_tables(migrated_database)
+{%- if cookiecutter.auth != "none" %}
+    credentials.install(migrated_database)
+{%- endif %}
     return migrated_database
 
 
@@ -99,6 +108,14 @@ def app_config(tmp_path, database_url) -> dict:
 {%- if cookiecutter.cache_backend == "simple" %}
         "CACHE_DIR": str(tmp_path / "cache"),
 {%- endif %}
+{%- if cookiecutter.use_rate_limit %}
+        # Tests of other concerns make thousands of requests from one address:
+        # test_ratelimit.py sets the limits it tests.
+        "RATELIMIT_APPLICATION": "1000000 per minute",
+{%- if cookiecutter.auth == "jwt" %}
+        "RATELIMIT_LOGIN": "1000000 per minute",
+{%- endif %}
+{%- endif %}
     }
 {%- if cookiecutter.cache_backend == "redis" %}
     # Only a test that asks for the Redis server (an argument, or
@@ -107,9 +124,16 @@ def app_config(tmp_path, database_url) -> dict:
         url = request.getfixturevalue("redis_server").url
         # One namespace per test: the Redis server outlives each test's app.
         config.update(CACHE_REDIS_URL=url, CACHE_KEY_PREFIX=f"{tmp_path.name}:")
+{%- if cookiecutter.use_rate_limit %}
+        config["RATELIMIT_STORAGE_URI"] = url
+        config["RATELIMIT_KEY_PREFIX"] = f"{tmp_path.name}:"
+{%- endif %}
     else:
         # Without the Redis client's options (cache.py sets them by default).
         config.update(CACHE_TYPE="SimpleCache", CACHE_OPTIONS={})
+{%- if cookiecutter.use_rate_limit %}
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+{%- endif %}
 {%- endif %}
     return config
 
@@ -121,6 +145,10 @@ def make_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
 
     def make(**overrides: Any) -> Flask:
         app = create_app({**app_config, **overrides})
+{%- if cookiecutter.auth != "none" %}
+        # Its test_client() sends the suite's credential; see anonymous_client.
+        app.test_client_class = credentials.AuthenticatedClient
+{%- endif %}
         apps.append(app)
         return app
 
@@ -140,3 +168,11 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as client:
         yield client
+{%- if cookiecutter.auth != "none" %}
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
+    """A client sending no credential."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
+{%- endif %}

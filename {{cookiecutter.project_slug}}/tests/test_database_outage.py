@@ -2,6 +2,9 @@
 
 import pytest
 
+{% if cookiecutter.auth != "none" -%}
+import credentials
+{% endif -%}
 from databases import create_database, migrate
 
 ITEMS = "/api/v1/items"
@@ -11,6 +14,9 @@ ITEMS = "/api/v1/items"
 def outage_app(make_app, own_postgres_server):
     url = create_database(own_postgres_server.url, "outage")
     migrate(url)
+{%- if cookiecutter.auth != "none" %}
+    credentials.install(url)
+{%- endif %}
     return make_app(SQLALCHEMY_DATABASE_URI=url)
 
 

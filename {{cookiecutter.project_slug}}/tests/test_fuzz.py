@@ -80,6 +80,23 @@ header_values = st.text(
     st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
     max_size=60,
 )
+{%- if cookiecutter.auth != "none" %}
+# What an attacker puts in Authorization: other schemes, broken and forged
+# bearers. A request without the header sends the suite's good credential.
+authorizations = st.one_of(
+    header_values,
+    header_values.map(lambda token: f"Bearer {token}"),
+    st.sampled_from(
+        [
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNzd29yZA==",
+            "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIn0.",
+            "Bearer " + "A" * 5000,
+        ]
+    ),
+)
+{%- endif %}
 big_integers = st.integers(min_value=-(2**70), max_value=2**70)
 # Path segments: anything, percent-encoding and ".." included.
 segments = st.one_of(
@@ -149,6 +166,10 @@ def requests(draw) -> dict:
     path = "/" + path.lstrip("/")
     query = draw(query_strings)
     headers = draw(st.dictionaries(st.sampled_from(HEADER_NAMES), header_values))
+{%- if cookiecutter.auth != "none" %}
+    if "Authorization" in headers:
+        headers["Authorization"] = draw(authorizations)
+{%- endif %}
     content_type = draw(st.sampled_from(CONTENT_TYPES))
     if content_type:
         headers["Content-Type"] = content_type
@@ -178,6 +199,9 @@ def check_answer(response, method: str) -> None:
     assert response.status_code < 500, response.get_data()[:500]
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json", response.headers
+    if response.status_code == 401:
+        # RFC 9110: a 401 says which credential it wants.
+        assert "WWW-Authenticate" in response.headers
         if method != "HEAD":
             problem = json.loads(response.get_data())
             assert problem["status"] == response.status_code, problem

@@ -256,3 +256,18 @@ def test_an_access_event_without_length_or_id_has_none_and_a_dash(access_formatt
     event = json.loads(access_formatter.format(record))
 
     assert (event["status"], event["bytes"], event["request_id"]) == (304, None, "-")
+
+
+def test_a_secret_in_the_query_string_is_not_logged(access_formatter):
+    line = "GET /api/v1/items?limit=5&access_token=s3cr3t&Password=hunter2&x=1 HTTP/1.1"
+    atoms = SafeAtoms({"r": line, "m": "GET", "U": "/api/v1/items", "s": "200"})
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, '"%(r)s"', (atoms,), None
+    )
+
+    event = json.loads(access_formatter.format(record))
+
+    assert event["message"] == (
+        '"GET /api/v1/items?limit=5&access_token=[redacted]&Password=[redacted]&x=1'
+        ' HTTP/1.1"'
+    )

@@ -10,6 +10,9 @@ from flask import Flask
 
 from . import (
     api,
+{%- if cookiecutter.auth != "none" %}
+    auth,
+{%- endif %}
 {%- if cookiecutter.cache_backend != "none" %}
     cache,
 {%- endif %}
@@ -28,6 +31,9 @@ from . import (
     headers,
     logs,
     proxies,
+{%- if cookiecutter.use_rate_limit %}
+    ratelimit,
+{%- endif %}
     request_id,
     serialization,
     settings,
@@ -76,7 +82,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
     docs.init_app(app)
+{%- if cookiecutter.auth != "none" %}
+    auth.init_app(app)
+{%- endif %}
 {%- if cookiecutter.ajax_demo %}
     app.register_blueprint(demo.blueprint)
+{%- endif %}
+{%- if cookiecutter.use_rate_limit %}
+    # Last: it limits the routes registered above. Its check runs before any
+    # view's, and its headers are set before the other parts see the answer.
+    ratelimit.init_app(app)
 {%- endif %}
     return app

@@ -17,7 +17,11 @@ from apispec import BasePlugin
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+{% if cookiecutter.use_rate_limit -%}
+from . import errors, ratelimit
+{% else -%}
 from . import errors
+{% endif -%}
 from .__about__ import __version__
 from .request_id import HEADER as REQUEST_ID_HEADER
 
@@ -32,11 +36,57 @@ LICENSE = {
 }
 {%- endif %}
 
+{%- if cookiecutter.auth != "none" %}
+# Every operation needs this unless it says `security: []` (see auth.py).
+SECURITY_SCHEME = "bearer"
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+{%- if cookiecutter.auth == "jwt" %}
+    "bearerFormat": "JWT",
+    "description": "An access token from POST /api/v1/auth/token.",
+{%- else %}
+    "description": "An API key from `flask keys create`.",
+{%- endif %}
+}
+WWW_AUTHENTICATE = {
+    "description": "The credential asked for (RFC 6750), as "
+    '`Bearer realm="api", error="invalid_token"`.',
+    "schema": {"type": "string"},
+}
+{%- endif %}
+
+{%- if cookiecutter.use_rate_limit %}
+# On each answer of a limited operation: what is left of the client's limit.
+QUOTA_HEADERS = {
+    ratelimit.LIMIT_HEADER: {
+        "description": "Requests the client may make in the current window.",
+        "schema": {"type": "integer"},
+    },
+    ratelimit.REMAINING_HEADER: {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer"},
+    },
+    ratelimit.RESET_HEADER: {
+        "description": "When the current window ends, in Unix time (seconds).",
+        "schema": {"type": "integer"},
+    },
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before the next request.",
+    "schema": {"type": "integer"},
+}
+{%- endif %}
+
 BODY_ERRORS = {
     http.HTTPStatus.BAD_REQUEST,
     http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     http.HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
 }
+{%- if cookiecutter.auth != "none" %}
+# Answers that say which credential is wanted.
+CHALLENGES = {http.HTTPStatus.UNAUTHORIZED, http.HTTPStatus.FORBIDDEN}
+{%- endif %}
 
 
 class Api(flask_smorest.Api):
@@ -50,9 +100,19 @@ class Api(flask_smorest.Api):
         app.config.setdefault("OPENAPI_VERSION", "3.1.0")
         app.config.setdefault(
             "API_SPEC_OPTIONS",
+{%- if cookiecutter.auth != "none" %}
+            {
+                "info": {"description": DESCRIPTION, "license": LICENSE},
+                "security": [{SECURITY_SCHEME: []}],
+            },
+        )
+        super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
+        self.spec.components.security_scheme(SECURITY_SCHEME, BEARER)
+{%- else %}
             {"info": {"description": DESCRIPTION, "license": LICENSE}},
         )
         super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
+{%- endif %}
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)
@@ -81,6 +141,14 @@ class Api(flask_smorest.Api):
                     "content": {errors.PROBLEM_MIMETYPE: {"schema": schema}},
                 }
             response["headers"] = {REQUEST_ID_HEADER: "X_REQUEST_ID"}
+{%- if cookiecutter.use_rate_limit %}
+            if status == http.HTTPStatus.TOO_MANY_REQUESTS:
+                response["headers"] |= {**QUOTA_HEADERS, "Retry-After": RETRY_AFTER}
+{%- endif %}
+{%- if cookiecutter.auth != "none" %}
+            if status in CHALLENGES:
+                response["headers"]["WWW-Authenticate"] = WWW_AUTHENTICATE
+{%- endif %}
             self.spec.components.response(status.name, response, lazy=True)
         self.spec.components.response(
             self.DEFAULT_ERROR_RESPONSE_NAME,
@@ -104,6 +172,20 @@ class UniformAnswers(BasePlugin):
             if "requestBody" in operation:
                 for status in BODY_ERRORS:
                     responses.setdefault(status.value, status.name)
+{%- if cookiecutter.auth != "none" %}
+            if operation.get("security") != []:
+                responses.setdefault(401, http.HTTPStatus.UNAUTHORIZED.name)
+{%- if cookiecutter.auth == "api_key" %}
+                if method not in ("get", "head"):
+                    # A read-only key on a write.
+                    responses.setdefault(403, http.HTTPStatus.FORBIDDEN.name)
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.use_rate_limit %}
+            limited = ratelimit.EXEMPT_BLUEPRINTS.isdisjoint(operation.get("tags", []))
+            if limited:
+                responses.setdefault(429, http.HTTPStatus.TOO_MANY_REQUESTS.name)
+{%- endif %}
             if method == "get":
                 operation.setdefault("parameters", []).append("IF_NONE_MATCH")
                 responses.setdefault(304, http.HTTPStatus.NOT_MODIFIED.name)
@@ -111,5 +193,9 @@ class UniformAnswers(BasePlugin):
                 if isinstance(response, dict):
                     headers = response.setdefault("headers", {})
                     headers[REQUEST_ID_HEADER] = "X_REQUEST_ID"
+{%- if cookiecutter.use_rate_limit %}
+                    if limited:
+                        headers.update(QUOTA_HEADERS)
+{%- endif %}
                     if method == "get" and int(status) == 200:
                         headers["ETag"] = "ETAG"

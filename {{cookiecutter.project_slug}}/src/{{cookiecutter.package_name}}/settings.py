@@ -5,8 +5,15 @@ Every variable is listed in the project's README and ``.env.example``.
 
 from __future__ import annotations
 
+{% if cookiecutter.auth == "jwt" -%}
+import hashlib
+import hmac
+{% endif -%}
 {% if cookiecutter.use_cors -%}
 import re
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
+import secrets
 {% endif -%}
 from collections.abc import Mapping
 {%- if cookiecutter.database == "sqlite" %}
@@ -29,6 +36,13 @@ PLACEHOLDER = "change-me"
 # 32 characters: 16 random bytes as hex, half of what the hint below makes.
 SECRET_KEY_MIN_LENGTH = 32
 NEW_SECRET_KEY = "python -c 'import secrets; print(secrets.token_hex())'"
+{%- if cookiecutter.auth == "jwt" %}
+# An access token lasts 15 minutes, a refresh token 14 days.
+DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60
+DEFAULT_REFRESH_TOKEN_SECONDS = 14 * 24 * 60 * 60
+# HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
+TOKEN_KEY_BYTES = 32
+{%- endif %}
 {%- if cookiecutter.database == "sqlite" %}
 DATABASE_DRIVER = "sqlite"
 DATABASE_URL_FORM = "sqlite:///relative/path.db or sqlite:////absolute/path.db"
@@ -48,6 +62,14 @@ ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://" + _HOST + r"(:[0-9]{1,5})?")
 {%- endif %}
 {%- if cookiecutter.cache_backend == "redis" %}
 REDIS_URL_FORM = "redis://host:6379/0 (or rediss://..., unix:///path/to/redis.sock)"
+{%- endif %}
+{%- if cookiecutter.use_rate_limit %}
+# Requests per client: ten a second on average, bursts allowed.
+DEFAULT_RATE_LIMIT = "600 per minute"
+{%- if cookiecutter.auth == "jwt" %}
+# Password guesses per address on the token route.
+DEFAULT_LOGIN_RATE_LIMIT = "10 per minute"
+{%- endif %}
 {%- endif %}
 
 
@@ -92,6 +114,16 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 {%- if cookiecutter.use_cors %}
         "CORS_ORIGINS": _split_list(environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS)),
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+        # Signs the tokens (HS256); unset, a key derived from SECRET_KEY does.
+        "JWT_SECRET_KEY": environ.get("JWT_SECRET_KEY") or None,
+        "JWT_ACCESS_TOKEN_EXPIRES": _positive_int(
+            environ, "JWT_ACCESS_TOKEN_EXPIRES", DEFAULT_ACCESS_TOKEN_SECONDS
+        ),
+        "JWT_REFRESH_TOKEN_EXPIRES": _positive_int(
+            environ, "JWT_REFRESH_TOKEN_EXPIRES", DEFAULT_REFRESH_TOKEN_SECONDS
+        ),
+{%- endif %}
 {%- if cookiecutter.cache_backend == "simple" %}
         # Files in the instance folder, shared by every worker of this host:
         # a write in one worker invalidates what all of them read.
@@ -101,6 +133,22 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "CACHE_TYPE": "RedisCache",
         "CACHE_REDIS_URL": environ.get("REDIS_URL", "redis://localhost:6379/0"),
         "CACHE_DEFAULT_TIMEOUT": _positive_int(environ, "CACHE_TIMEOUT", 60),
+{%- endif %}
+{%- if cookiecutter.use_rate_limit %}
+        # One budget per client for every route (Flask-Limiter's "application"
+        # limit; its "default" limits would count each route apart).
+        "RATELIMIT_APPLICATION": environ.get("RATELIMIT_DEFAULT") or DEFAULT_RATE_LIMIT,
+{%- if cookiecutter.auth == "jwt" %}
+        "RATELIMIT_LOGIN": environ.get("RATELIMIT_LOGIN") or DEFAULT_LOGIN_RATE_LIMIT,
+{%- endif %}
+{%- if cookiecutter.cache_backend == "redis" %}
+        # The cache's Redis: every worker and instance shares one count.
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI")
+        or environ.get("REDIS_URL", "redis://localhost:6379/0"),
+{%- else %}
+        # Each worker counts alone in its memory.
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+{%- endif %}
 {%- endif %}
         # Reverse proxies in front of the app whose X-Forwarded-* are believed.
         "TRUSTED_PROXIES": _count(environ, "TRUSTED_PROXIES", 0),
@@ -131,6 +179,9 @@ def check(app: Flask) -> None:
 {%- if cookiecutter.cache_backend == "redis" %}
     check_redis_url(app.config["CACHE_REDIS_URL"])
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+    app.config["JWT_SECRET_KEY"] = token_signing_key(app.config)
+{%- endif %}
 
 
 def check_secret_key(key: str | bytes | None) -> None:
@@ -151,6 +202,34 @@ def check_secret_key(key: str | bytes | None) -> None:
             f"SECRET_KEY is too short ({len(key)} characters): use at least "
             f"{SECRET_KEY_MIN_LENGTH} random characters (for example: {NEW_SECRET_KEY})"
         )
+
+{%- if cookiecutter.auth == "jwt" %}
+
+
+def token_signing_key(config: Mapping[str, Any]) -> bytes:
+    """The HS256 key: JWT_SECRET_KEY, else one derived from SECRET_KEY.
+
+    Derived, so that tokens and Flask's own signatures never share a key. In
+    development and tests without either, a random one: tokens then last
+    until the process ends.
+    """
+    own = config.get("JWT_SECRET_KEY")
+    if own:
+        key = own.encode() if isinstance(own, str) else bytes(own)
+        if len(key) < TOKEN_KEY_BYTES or PLACEHOLDER.encode() in key.lower():
+            # The key itself is never shown.
+            raise SettingsError(
+                f"JWT_SECRET_KEY must be at least {TOKEN_KEY_BYTES} random bytes "
+                f"(for example: {NEW_SECRET_KEY})"
+            )
+        return key
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        return secrets.token_bytes(TOKEN_KEY_BYTES)
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return hmac.new(secret, b"jwt-signing-key", hashlib.sha256).digest()
+{%- endif %}
 
 
 def check_log_level(level: Any) -> None:

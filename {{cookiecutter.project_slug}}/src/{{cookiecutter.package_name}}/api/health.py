@@ -7,6 +7,9 @@ from werkzeug.exceptions import ServiceUnavailable
 {% if cookiecutter.cache_backend != "none" -%}
 from .. import cache
 {% endif -%}
+{% if cookiecutter.auth != "none" -%}
+from ..auth import public
+{% endif -%}
 from ..db import db
 from ..validation import Blueprint
 from .schemas import Health, Readiness
@@ -15,6 +18,9 @@ blp = Blueprint("health", __name__, description="Probes for load balancers.")
 
 
 @blp.get("/health")
+{%- if cookiecutter.auth != "none" %}
+@public
+{%- endif %}
 @blp.response(200, Health)
 def health() -> dict[str, Any]:
     """Liveness: the app answers. Touches nothing else."""
@@ -22,6 +28,9 @@ def health() -> dict[str, Any]:
 
 
 @blp.get("/health/ready")
+{%- if cookiecutter.auth != "none" %}
+@public
+{%- endif %}
 @blp.response(200, Readiness)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def ready() -> dict[str, Any]:

@@ -2,9 +2,24 @@
 
 const ITEMS = "/api/v1/items";
 
+{% if cookiecutter.auth != "none" -%}
+// The credential every call sends as Authorization: Bearer. Kept in this
+// page's memory only, never in localStorage, where any script could read it.
+let credential = null;
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
+let refreshToken = null;
+{% endif -%}
+{% if cookiecutter.auth != "none" %}
+{% endif -%}
 // The headers of every request: one place to add more (credentials, say).
 function headers({ json = false, ifMatch = null } = {}) {
   const result = { Accept: "application/json" };
+{%- if cookiecutter.auth != "none" %}
+  if (credential) {
+    result.Authorization = `Bearer ${credential}`;
+  }
+{%- endif %}
   if (json) {
     result["Content-Type"] = "application/json";
   }
@@ -254,5 +269,45 @@ document.getElementById("bad-json-button").addEventListener("click", () => {
   call("POST", "/api/v1/echo", { rawBody: "{not json" });
 });
 
+{% if cookiecutter.auth == "api_key" -%}
+document.getElementById("credential-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  credential = document.getElementById("credential").value.trim() || null;
+  document.getElementById("credential-state").textContent = credential
+    ? "Each call sends this key."
+    : "No key: the API answers 401.";
+  refreshItems();
+});
+
+{% elif cookiecutter.auth == "jwt" -%}
+function loggedIn(tokens, username) {
+  credential = tokens ? tokens.access_token : null;
+  refreshToken = tokens ? tokens.refresh_token : null;
+  document.getElementById("credential-state").textContent = tokens
+    ? `Logged in as ${username}: each call sends the access token.`
+    : "Not logged in: the API answers 401.";
+}
+
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const username = document.getElementById("username").value;
+  const password = document.getElementById("password");
+  const answer = await call("POST", "/api/v1/auth/token", {
+    json: { username, password: password.value },
+  });
+  password.value = "";
+  loggedIn(answer && answer.response.ok ? answer.data : null, username);
+  await refreshItems();
+});
+
+document.getElementById("logout-button").addEventListener("click", async () => {
+  if (refreshToken) {
+    await call("POST", "/api/v1/auth/logout", { json: { refresh_token: refreshToken } });
+  }
+  loggedIn(null);
+  await refreshItems();
+});
+
+{% endif -%}
 // The list as the page opens (the script is deferred: the page is parsed).
 refreshItems();
