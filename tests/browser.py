@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,3 +92,18 @@ def serving(project: Path, tmp_path: Path, workers: int) -> Iterator[Server]:
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
         server.wait_until_answering("/api/v1/health")
         yield server
+
+
+def flask_command(project: Path, env: dict, *args: str, stdin: str = "") -> str:
+    """``flask --app <package> ...`` in the baked project, with ``env``: its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "flask_api", *args],
+        cwd=project,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

@@ -1,8 +1,10 @@
-"""Combinations of the behavioural options pass their own tests.
+"""Combinations of the behavioural options pass their own tests and gates.
 
 The set (matrix.SUITE_COMBINATIONS) is pairwise: every pair of values of two
 behavioural options is in at least one combination; all-on and all-off, for
-each database, are in it too.
+each database, are in it too. Each runs ``nox``, the baked project's default
+set of tasks (lint, mypy, its suite under coverage with the floor, the migration
+check), as its CI does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from conftest import bake, run_baked_pytest
+from conftest import bake, run_baked_nox, run_baked_pytest
 from matrix import (
     BEHAVIOUR_VALUES,
     COSMETIC_OPTIONS,
@@ -31,6 +33,8 @@ PROBE = """
 import json
 import os
 
+from flask.testing import FlaskClient
+
 
 def test_probe(app, client):
     for number in range(20):
@@ -41,6 +45,8 @@ def test_probe(app, client):
     )
     with client.get("/") as root:
         root_status = root.status_code
+    # The suite's client sends a credential when there is authentication.
+    anonymous = FlaskClient(app, app.response_class).get("/api/v1/items")
     with open(os.environ["PROBE_OUTPUT"], "w") as output:
         json.dump({
             "cors": "Access-Control-Allow-Origin" in items.headers,
@@ -49,6 +55,8 @@ def test_probe(app, client):
             "demo": root_status == 200,
             "etag": "ETag" in items.headers,
             "nosniff": items.headers.get("X-Content-Type-Options") == "nosniff",
+            "rate_limit": "X-RateLimit-Remaining" in items.headers,
+            "auth": anonymous.status_code == 401,
         }, output)
 """
 
@@ -59,9 +67,18 @@ def test_baked_suite_passes_with_nothing_skipped(cookies, context):
     project = bake(cookies, context)
 
     # A PostgreSQL suite took 300 s on a loaded 2-core machine: room to finish.
-    result = run_baked_pytest(project, "--junitxml=report.xml", timeout=900)
+    result = run_baked_nox(
+        project,
+        env={"PYTEST_ADDOPTS": "-p no:cacheprovider -p no:benchmark "
+             "--junitxml=report.xml"},
+        timeout=900,
+    )  # fmt: skip
 
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    # nox reports on stderr, one line per session of the default set.
+    for session in ("lint", "types", "coverage", "migrations"):
+        assert f"* {session}: success" in result.stderr, result.stderr[-3000:]
+    assert "Success: no issues found" in result.stdout, result.stdout[-3000:]
     suite = ElementTree.parse(project / "report.xml").getroot().find("testsuite")
     counts = {
         key: int(suite.get(key)) for key in ("tests", "failures", "errors", "skipped")
@@ -94,6 +111,8 @@ def test_a_client_sees_exactly_the_enabled_options(cookies, context, tmp_path):
         "demo": context["ajax_demo"],
         "etag": True,
         "nosniff": True,
+        "rate_limit": context["use_rate_limit"],
+        "auth": context["auth"] != "none",
     }
 
 

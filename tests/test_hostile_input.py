@@ -1,7 +1,8 @@
 """The baked project's fuzz test, run once with many more generated requests.
 
 Each behavioural suite runs tests/test_fuzz.py with its quick profile; here the
-all-options project runs it with the thorough one (thousands of requests).
+default project runs it with the thorough one (thousands of requests), with
+each kind of authentication.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from presets import DEFAULTS
 pytestmark = pytest.mark.slow
 
 
-def test_thousands_of_hostile_requests_never_get_a_5xx(cookies):
-    project = bake(cookies, DEFAULTS)
+# With authentication on, the fuzzed client sends a good credential unless the
+# generated Authorization header replaces it: every request is tried both as
+# an authenticated client and as an attacker with a bad or no credential.
+@pytest.mark.parametrize("auth", ["none", "api_key", "jwt"])
+def test_thousands_of_hostile_requests_never_get_a_5xx(cookies, auth):
+    project = bake(cookies, {**DEFAULTS, "auth": auth})
     result = run_baked_pytest(
         project,
         "tests/test_fuzz.py",

@@ -43,13 +43,17 @@ from processes import (
 
 pytestmark = pytest.mark.slow
 
+# The load calls the API without a credential: every option on but
+# authentication (tests/test_auth_logs.py runs that under gunicorn).
+LOADED = {**ALL_ON, "auth": "none"}
+
 ITEMS = "/api/v1/items"
 WORKERS = 4
 
 
 @pytest.fixture(scope="module")
 def project(cookies_session) -> Path:
-    return bake(cookies_session, ALL_ON)
+    return bake(cookies_session, LOADED)
 
 
 @pytest.fixture
@@ -95,6 +99,8 @@ def gunicorn(project: Path, tmp_path: Path, redis_url: str) -> Iterator[Api]:
         **os.environ,
         "PYTHONPATH": str(project / "src"),
         "SECRET_KEY": "load-test-secret-of-at-least-32-characters",
+        # 64 connections from one address: far beyond one client's rate limit.
+        "RATELIMIT_DEFAULT": "1000000/minute",
         "DATABASE_URL": f"sqlite:///{database}",
         "REDIS_URL": redis_url,
         "BIND": f"127.0.0.1:{port}",
@@ -315,7 +321,7 @@ def test_a_worker_killed_mid_load_is_replaced_and_only_its_requests_fail(
 def test_a_write_through_one_worker_is_read_by_every_worker(
     cookies, tmp_path, redis_server, cache_backend
 ):
-    project = bake(cookies, {**ALL_ON, "cache_backend": cache_backend})
+    project = bake(cookies, {**LOADED, "cache_backend": cache_backend})
     stale = reads = 0
 
     with gunicorn(project, tmp_path, redis_server.url) as api:
