@@ -172,10 +172,13 @@ def test_workflow_passes_the_schema_and_zizmor(cookies, cache_backend):
     assert job["strategy"]["matrix"]["python-version"] == [
         "3.11", "3.12", "3.13", "3.14"
     ]  # fmt: skip
-    commands = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "ruff check" in commands
-    assert "ruff format --check" in commands
-    assert "pytest" in commands
+    commands = [step.get("run", "") for step in job["steps"]]
+    # The gates are noxfile.py's default set, as on a laptop and in pre-commit.
+    assert "nox" in commands
+    install = next(command for command in commands if "uv sync" in command)
+    assert "uv sync --locked --extra dev" in install
+    assert "pip install -e '.[dev]'" in install
+    commands = "\n".join(commands)
     assert ("redis-server" in commands) == (cache_backend == "redis")
 
 
@@ -273,11 +276,11 @@ def test_pre_commit_config_is_valid(cookies, tmp_path):
     assert all(re.fullmatch(r"v\d+\.\d+\.\d+", repo["rev"]) for repo in remote)
 
 
-def test_pre_commit_runs_the_ruff_hooks(cookies, tmp_path):
-    # Remote hook repositories cannot be cloned here; the local ruff hooks can
-    # run for real, on a clean tree and on a badly formatted file.
+def test_pre_commit_runs_the_nox_gates(cookies, tmp_path):
+    # Remote hook repositories cannot be cloned here; the local hooks (nox -s
+    # lint, nox -s types) can run for real, on a clean tree and a bad file.
     project = bake(cookies, {})
-    env = pre_commit_environment(tmp_path)
+    env = {**pre_commit_environment(tmp_path), "PYTHONPATH": str(project / "src")}
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     local = {"repos": [repo for repo in config["repos"] if repo["repo"] == "local"]}
     (project / "local-hooks.yaml").write_text(yaml.safe_dump(local))
@@ -288,14 +291,17 @@ def test_pre_commit_runs_the_ruff_hooks(cookies, tmp_path):
 
     clean = run(hooks, cwd=project, env=env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "ruff check" in clean.stdout
-    assert "ruff format" in clean.stdout
+    assert re.search(r"nox -s lint .*Passed", clean.stdout), clean.stdout
+    assert re.search(r"nox -s types .*Passed", clean.stdout), clean.stdout
 
+    # A gate checks, it does not rewrite: the commit stops, naming the file.
     (project / "src" / PACKAGE / "ugly.py").write_text("x = [1,2,\n 3]\n")
     run([*git, "add", "-A"], cwd=project)
     dirty = run(hooks, cwd=project, env=env)
     assert dirty.returncode == 1, dirty.stdout + dirty.stderr
-    assert (project / "src" / PACKAGE / "ugly.py").read_text() == "x = [1, 2, 3]\n"
+    assert re.search(r"nox -s lint .*Failed", dirty.stdout), dirty.stdout
+    assert f"src/{PACKAGE}/ugly.py" in dirty.stdout
+    assert (project / "src" / PACKAGE / "ugly.py").read_text() == "x = [1,2,\n 3]\n"
 
 
 # --- .env.example ---------------------------------------------------------------
