@@ -43,6 +43,8 @@ BAD_APP_SETTINGS = [
     ("LOG_LEVEL", "LOUD", "got 'LOUD'"),
     ("MAX_CONTENT_LENGTH", "lots", "positive integer, got 'lots'"),
     ("API_DOCS", "maybe", "true or false, got 'maybe'"),
+    ("RATELIMIT_DEFAULT", "lots", "like '600 per minute'"),
+    ("RATELIMIT_STORAGE_URI", "nosuch://u:hunter2@h", "memory:// or redis://"),
     ("TRUSTED_PROXIES", "-1", "0 or a positive integer, got '-1'"),
     ("HTTPS", "maybe", "true or false, got 'maybe'"),
 ]

@@ -103,7 +103,13 @@ def redis_commands(monitor: redis.Redis) -> int:
     return sum(entry["calls"] for entry in stats.values())
 
 
-def test_a_cache_hit_costs_one_round_trip(client, redis_server):
+def test_a_cache_hit_costs_one_round_trip(make_app, redis_server):
+{%- if cookiecutter.use_rate_limit %}
+    # Counted apart from the rate limit's own commands (test_ratelimit.py).
+    client = make_app(RATELIMIT_STORAGE_URI="memory://").test_client()
+{%- else %}
+    client = make_app().test_client()
+{%- endif %}
     client.post(ITEMS, json={"name": "x"})
     client.get(ITEMS)
     # One connection for both counts: a new one announces itself (CLIENT SETINFO).

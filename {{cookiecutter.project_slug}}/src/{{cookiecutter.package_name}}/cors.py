@@ -8,6 +8,9 @@ error answers too, so a browser's error callback can read the problem document.
 from flask import Flask, Response, request
 from flask_cors import CORS
 
+{% if cookiecutter.use_rate_limit -%}
+from .ratelimit import HEADERS as RATE_LIMIT_HEADERS
+{% endif -%}
 from .request_id import HEADER as REQUEST_ID_HEADER
 
 API_RESOURCES = r"/api/*"
@@ -24,7 +27,11 @@ def init_app(app: Flask) -> None:
         app,
         resources={API_RESOURCES: {"origins": app.config["CORS_ORIGINS"]}},
         # Browser code may read only the response headers it is told it may.
+{%- if cookiecutter.use_rate_limit %}
+        expose_headers=[REQUEST_ID_HEADER, *RATE_LIMIT_HEADERS],
+{%- else %}
         expose_headers=[REQUEST_ID_HEADER],
+{%- endif %}
         max_age=PREFLIGHT_MAX_AGE,
         # A request without Origin is not a CORS request: Flask-CORS would
         # otherwise list every allowed origin in it, one header each.
