@@ -99,7 +99,7 @@ def test_delete_answers_204_without_body_then_the_item_is_gone(client):
 
 REQUIRED = "Missing data for required field."
 LENGTH = "Length must be between 1 and 200."
-BLANK = "Must contain a character other than a space."
+BLANK = "Must contain a character other than a space, and no NUL character."
 NOT_A_STRING = "Not a valid string."
 NOT_AN_INTEGER = "Not a valid integer."
 OUT_OF_RANGE = (
@@ -114,6 +114,8 @@ UNKNOWN = "Unknown field."
         ({}, "name", [REQUIRED]),
         ({"name": ""}, "name", [LENGTH, BLANK]),
         ({"name": "   "}, "name", [BLANK]),
+        ({"name": " \u0085\ufeff"}, "name", [BLANK]),
+        ({"name": "a\x00b"}, "name", [BLANK]),
         ({"name": "x" * 201}, "name", [LENGTH]),
         ({"name": 5}, "name", [NOT_A_STRING]),
         ({"name": None}, "name", ["Field may not be null."]),

@@ -69,8 +69,17 @@ def test_a_login_gives_tokens_that_work(anonymous_client):
         ("nobody", credentials.PASSWORD),
         (credentials.USERNAME.upper(), credentials.PASSWORD),
         (credentials.USERNAME, credentials.PASSWORD + " "),
+        (credentials.USERNAME + "\x00", credentials.PASSWORD),
+        (credentials.USERNAME, credentials.PASSWORD + "\x00"),
     ],
-    ids=["wrong-password", "unknown-user", "other-case", "trailing-space"],
+    ids=[
+        "wrong-password",
+        "unknown-user",
+        "other-case",
+        "trailing-space",
+        "nul-in-name",
+        "nul-in-password",
+    ],
 )
 def test_a_bad_login_is_one_answer_whoever_asks(anonymous_client, username, password):
     response = log_in(anonymous_client, username, password)

@@ -16,16 +16,18 @@ from ..validation import MAX_INTEGER, Integer, QueryInteger
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 2000
 NAME_LENGTH = validate.Length(min=1, max=200)
-# At least one character that is not a space: the name is stored trimmed.
-# Spaces spelled out, not \s: Python's \s and the document's (ECMAScript's)
-# differ (U+0085, U+001C-U+001F, U+FEFF), so a client reading the pattern
-# would send names the API refuses. This set is both.
+# At least one character that is not a space (the name is stored trimmed), and
+# no NUL, which PostgreSQL cannot store in text. Spaces spelled out, not \s:
+# Python's \s and the document's (ECMAScript's) differ (U+0085, U+001C-U+001F,
+# U+FEFF), so a client reading the pattern would send names the API refuses.
+# This set is both.
 SPACES = (
     r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a"
     r"\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 NOT_BLANK = validate.Regexp(
-    rf"^[{SPACES}]*[^{SPACES}]", error="Must contain a character other than a space."
+    rf"^[{SPACES}]*[^{SPACES}\x00][^\x00]*$",
+    error="Must contain a character other than a space, and no NUL character.",
 )
 QUANTITY_RANGE = validate.Range(min=0, max=MAX_INTEGER)
 
