@@ -59,7 +59,7 @@ def check_password(username: str, password: str) -> User | None:
     An unknown name costs the same Argon2 verification as a wrong password,
     so the answer's timing does not tell whether the user exists.
     """
-    # No stored name holds NUL, which PostgreSQL refuses in a query.
+    # No stored name holds NUL, which some databases refuse in a query.
     user = None
     if "\x00" not in username:
         user = db.session.scalar(select(User).where(User.username == username))

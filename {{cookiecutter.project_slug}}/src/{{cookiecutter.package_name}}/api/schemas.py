@@ -17,7 +17,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 2000
 NAME_LENGTH = validate.Length(min=1, max=200)
 # At least one character that is not a space (the name is stored trimmed), and
-# no NUL, which PostgreSQL cannot store in text. Spaces spelled out, not \s:
+# no NUL, which some databases cannot store in text. Spaces spelled out, not \s:
 # Python's \s and the document's (ECMAScript's) differ (U+0085, U+001C-U+001F,
 # U+FEFF), so a client reading the pattern would send names the API refuses.
 # This set is both.
