@@ -245,6 +245,7 @@ VALIDATORS = {
     "database": choice("database"),
     "cache_backend": choice("cache_backend"),
     "auth": choice("auth"),
+    "use_rate_limit": check_boolean,
     "use_docker": check_boolean,
     "use_github_actions": check_boolean,
     "ajax_demo": check_boolean,
