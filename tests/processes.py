@@ -611,7 +611,8 @@ def haproxy(
 def migrate(project: Path, env: dict) -> None:
     """Bring the database of ``env``'s DATABASE_URL to the project's newest
     migration, as its deploy files do before the server starts."""
-    package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
+    # The package, not an instance folder an earlier run made beside it.
+    package = next(path.parent.name for path in (project / "src").glob("*/__init__.py"))
     run(
         [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
         cwd=project,

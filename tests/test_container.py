@@ -370,7 +370,7 @@ def test_image_builds_serves_stops_and_rebuilds_from_cache(
 
         # A change of code only: the dependencies' layer comes from cache and
         # the change is in the new image.
-        package = next((project / "src").iterdir())
+        package = next((project / "src").glob("*/__init__.py")).parent
         marker = f"# rebuilt {time.time_ns()}"
         with (package / "__init__.py").open("a") as module:
             module.write(f"{marker}\n")
