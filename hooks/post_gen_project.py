@@ -73,8 +73,8 @@ UNUSED = {
     ("use_github_actions", False): [".github"],
     ("ajax_demo", False): [
         PACKAGE / "demo.py",
+        PACKAGE / "demo.html",
         PACKAGE / "static",
-        PACKAGE / "templates",
         "tests/test_demo.py",
     ],
 }

@@ -1,20 +1,24 @@
 """The AJAX demo page at ``/``: a browser client of the API, in plain JavaScript.
 
-The page is ``templates/demo.html``; its script, style sheet and icon are in
-``static/``. Everything it loads comes from this app.
+The page is ``demo.html``, a file sent as it is (with its ETag and 304s); its
+script, style sheet and icon are in ``static/``. Everything it loads comes from
+this app, by URLs relative to the page: they hold under a prefix too.
 """
 
-from flask import Blueprint, current_app, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, send_file, url_for
+
+PAGE = Path(__file__).with_name("demo.html")
 
 blueprint = Blueprint("demo", __name__)
 
 
 @blueprint.get("/")
-def index() -> str:
-    # The docs page can be turned off (API_DOCS): link to it only when served.
-    docs = "docs.page" in current_app.view_functions
-    return render_template(
-        "demo.html",
-        docs_url=url_for("docs.page") if docs else None,
-        openapi_url=url_for("api-docs.openapi_json"),
-    )
+def index() -> Response:
+    page = send_file(PAGE)
+    # The docs page can be turned off (API_DOCS): the page links to it when
+    # this header names it (RFC 8631), which demo.js reads.
+    if "docs.page" in current_app.view_functions:
+        page.headers["Link"] = f'<{url_for("docs.page")}>; rel="service-doc"'
+    return page

@@ -1,6 +1,9 @@
 "use strict";
 
-const ITEMS = "/api/v1/items";
+// The API beside this page, wherever the app is mounted: /api/v1/ at the
+// root, /prefix/api/v1/ under a prefix.
+const API = new URL("api/v1/", document.baseURI).pathname;
+const ITEMS = `${API}items`;
 
 {% if cookiecutter.auth != "none" -%}
 // The credential every call sends as Authorization: Bearer. Kept in this
@@ -240,7 +243,7 @@ async function deleteItem(id) {
 document.getElementById("echo-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const message = document.getElementById("echo-message").value;
-  call("POST", "/api/v1/echo", { json: { message } });
+  call("POST", `${API}echo`, { json: { message } });
 });
 
 document.getElementById("item-form").addEventListener("submit", async (event) => {
@@ -266,7 +269,7 @@ document.getElementById("missing-button").addEventListener("click", () => {
 });
 
 document.getElementById("bad-json-button").addEventListener("click", () => {
-  call("POST", "/api/v1/echo", { rawBody: "{not json" });
+  call("POST", `${API}echo`, { rawBody: "{not json" });
 });
 
 {% if cookiecutter.auth == "api_key" -%}
@@ -292,7 +295,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
   event.preventDefault();
   const username = document.getElementById("username").value;
   const password = document.getElementById("password");
-  const answer = await call("POST", "/api/v1/auth/token", {
+  const answer = await call("POST", `${API}auth/token`, {
     json: { username, password: password.value },
   });
   password.value = "";
@@ -302,12 +305,30 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
 
 document.getElementById("logout-button").addEventListener("click", async () => {
   if (refreshToken) {
-    await call("POST", "/api/v1/auth/logout", { json: { refresh_token: refreshToken } });
+    await call("POST", `${API}auth/logout`, { json: { refresh_token: refreshToken } });
   }
   loggedIn(null);
   await refreshItems();
 });
 
 {% endif -%}
+// The docs page can be turned off (API_DOCS). The server names it in this
+// page's Link header (rel="service-doc", RFC 8631) only when it is served: a
+// HEAD of the page reads the header without a request that could fail.
+async function showDocsLink() {
+  try {
+    const response = await fetch(window.location.href, { method: "HEAD" });
+    const link = response.headers.get("Link") || "";
+    const docs = /<([^>]*)>\s*;\s*rel="?service-doc"?/.exec(link);
+    if (docs) {
+      document.getElementById("docs-link").setAttribute("href", docs[1]);
+      document.getElementById("docs").hidden = false;
+    }
+  } catch (networkError) {
+    // No link then: the OpenAPI document is linked either way.
+  }
+}
+
 // The list as the page opens (the script is deferred: the page is parsed).
 refreshItems();
+showDocsLink();
