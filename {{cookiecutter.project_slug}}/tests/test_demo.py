@@ -50,7 +50,8 @@ def test_every_link_of_the_page_is_served_by_this_app(make_app, docs, prefix):
         parser.feed(page.get_data(as_text=True))
     urls = [urljoin(page_url, url) for url in parser.urls]
     # demo.js reads the header with a HEAD of the page.
-    docs_link = client.head("/", base_url=base).headers.get("Link")
+    with client.head("/", base_url=base) as head:
+        docs_link = head.headers.get("Link")
     if docs:
         found = DOCS_LINK.fullmatch(docs_link or "")
         assert found, docs_link
