@@ -1,6 +1,7 @@
 """gunicorn settings for production; each can be changed from the environment.
 
-Run: gunicorn --config gunicorn.conf.py
+Run: python -m {{ cookiecutter.package_name }} (see its __main__.py), which checks
+WEB_CONCURRENCY and then is gunicorn --config gunicorn.conf.py.
 """
 
 import contextlib
@@ -27,6 +28,7 @@ from gunicorn.workers.sync import SyncWorker
 
 from {{ cookiecutter.package_name }}.errors import problem
 from {{ cookiecutter.package_name }}.logs import JsonLinesFormatter, StdoutHandler
+from {{ cookiecutter.package_name }}.settings import SettingsError, positive_int
 
 
 def load_env_file(path: str) -> None:
@@ -43,16 +45,16 @@ def load_env_file(path: str) -> None:
     load_dotenv(path, override=False)
 
 
-def positive_int(
-    environ: Mapping[str, str], name: str, default: int, highest: int | None = None
-) -> int:
-    """The variable's value, or one line naming it and the rule."""
-    raw = environ.get(name) or str(default)
-    value = int(raw) if raw.isascii() and raw.isdigit() else 0
-    if value < 1 or (highest is not None and value > highest):
-        limit = f"from 1 to {highest}" if highest else "a positive integer"
-        raise SystemExit(f"{name} must be {limit}, got {raw!r}")
-    return value
+def server_setting(name: str, default: int, highest: int | None = None) -> int:
+    """A number from the environment, by the app's rule (settings.positive_int).
+
+    gunicorn prints a SystemExit raised here as its message alone, any other
+    exception with a traceback.
+    """
+    try:
+        return positive_int(os.environ, name, default, highest)
+    except SettingsError as error:
+        raise SystemExit(error.message) from None
 
 
 # gunicorn reads no .env file: in production the platform sets the
@@ -73,15 +75,16 @@ wsgi_app = "{{ cookiecutter.package_name }}:create_app()"
 # gunicorn at once with its message instead of failing every worker in turn.
 preload_app = True
 
-port = positive_int(os.environ, "PORT", 8000, highest=65535)
+port = server_setting("PORT", 8000, highest=65535)
 bind = os.environ.get("BIND") or f"0.0.0.0:{port}"
-# gunicorn itself reads WEB_CONCURRENCY as it starts, before this file: a value
-# that is not a number stops it there, with gunicorn's own traceback.
-workers = positive_int(os.environ, "WEB_CONCURRENCY", 2)
+# gunicorn itself parses WEB_CONCURRENCY as it starts, before this file: a
+# value that is not a number would stop it there with a traceback, so
+# `python -m {{ cookiecutter.package_name }}` checks it before starting gunicorn.
+workers = server_setting("WEB_CONCURRENCY", 2)
 # A worker that does not answer in this many seconds is killed and replaced.
-timeout = positive_int(os.environ, "GUNICORN_TIMEOUT", 30)
+timeout = server_setting("GUNICORN_TIMEOUT", 30)
 # On SIGTERM, requests in flight get this long to finish.
-graceful_timeout = positive_int(os.environ, "GUNICORN_GRACEFUL_TIMEOUT", 30)
+graceful_timeout = server_setting("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 # Signals (HUP, TERM, TTIN/TTOU) and the process manager control gunicorn. Its
 # control socket has one path per user ($HOME/.gunicorn/gunicorn.ctl), shared

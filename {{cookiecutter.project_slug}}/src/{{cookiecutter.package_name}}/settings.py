@@ -95,18 +95,18 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             # Per worker process: size it so that workers x (size + overflow)
             # stays under the server's max_connections.
-            "pool_size": _positive_int(environ, "DATABASE_POOL_SIZE", 5),
-            "max_overflow": _positive_int(environ, "DATABASE_MAX_OVERFLOW", 5),
+            "pool_size": positive_int(environ, "DATABASE_POOL_SIZE", 5),
+            "max_overflow": positive_int(environ, "DATABASE_MAX_OVERFLOW", 5),
             # A connection the server closed (restart, failover) is replaced
             # before use instead of failing the request.
             "pool_pre_ping": True,
-            "pool_timeout": _positive_int(environ, "DATABASE_POOL_TIMEOUT", 5),
+            "pool_timeout": positive_int(environ, "DATABASE_POOL_TIMEOUT", 5),
             "connect_args": {
-                "connect_timeout": _positive_int(environ, "DATABASE_CONNECT_TIMEOUT", 5)
+                "connect_timeout": positive_int(environ, "DATABASE_CONNECT_TIMEOUT", 5)
             },
         },
 {%- endif %}
-        "MAX_CONTENT_LENGTH": _positive_int(
+        "MAX_CONTENT_LENGTH": positive_int(
             environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
         ),
         "LOG_LEVEL": environ.get("LOG_LEVEL") or "INFO",
@@ -117,10 +117,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 {%- if cookiecutter.auth == "jwt" %}
         # Signs the tokens (HS256); unset, a key derived from SECRET_KEY does.
         "JWT_SECRET_KEY": environ.get("JWT_SECRET_KEY") or None,
-        "JWT_ACCESS_TOKEN_EXPIRES": _positive_int(
+        "JWT_ACCESS_TOKEN_EXPIRES": positive_int(
             environ, "JWT_ACCESS_TOKEN_EXPIRES", DEFAULT_ACCESS_TOKEN_SECONDS
         ),
-        "JWT_REFRESH_TOKEN_EXPIRES": _positive_int(
+        "JWT_REFRESH_TOKEN_EXPIRES": positive_int(
             environ, "JWT_REFRESH_TOKEN_EXPIRES", DEFAULT_REFRESH_TOKEN_SECONDS
         ),
 {%- endif %}
@@ -128,11 +128,11 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         # Files in the instance folder, shared by every worker of this host:
         # a write in one worker invalidates what all of them read.
         "CACHE_TYPE": "FileSystemCache",
-        "CACHE_DEFAULT_TIMEOUT": _positive_int(environ, "CACHE_TIMEOUT", 60),
+        "CACHE_DEFAULT_TIMEOUT": positive_int(environ, "CACHE_TIMEOUT", 60),
 {%- elif cookiecutter.cache_backend == "redis" %}
         "CACHE_TYPE": "RedisCache",
         "CACHE_REDIS_URL": environ.get("REDIS_URL", "redis://localhost:6379/0"),
-        "CACHE_DEFAULT_TIMEOUT": _positive_int(environ, "CACHE_TIMEOUT", 60),
+        "CACHE_DEFAULT_TIMEOUT": positive_int(environ, "CACHE_TIMEOUT", 60),
 {%- endif %}
 {%- if cookiecutter.use_rate_limit %}
         # One budget per client for every route (Flask-Limiter's "application"
@@ -345,16 +345,20 @@ def _count(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise SettingsError(f"{name} must be a positive integer, got {raw!r}")
+def positive_int(
+    environ: Mapping[str, str], name: str, default: int, highest: int | None = None
+) -> int:
+    """The variable's value, or one line naming it and the rule.
+
+    Digits only, 1 or more (up to ``highest``); unset or empty is ``default``.
+    gunicorn's own variables are checked by this rule too: in gunicorn.conf.py,
+    and by ``python -m {{ cookiecutter.package_name }}`` before gunicorn starts.
+    """
+    raw = environ.get(name) or str(default)
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if value < 1 or (highest is not None and value > highest):
+        limit = f"from 1 to {highest}" if highest else "a positive integer"
+        raise SettingsError(f"{name} must be {limit}, got {raw!r}")
     return value
 {%- if cookiecutter.use_cors %}
 
