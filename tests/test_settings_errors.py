@@ -1,9 +1,10 @@
 """Each bad setting stops the baked app with one line, under every entry point.
 
-gunicorn (``gunicorn --config gunicorn.conf.py``) and the development server
-(``flask --app <package> run``) are started for real on a baked project, with
-one bad variable each: the process exits at once, and its stderr is one line
-naming the variable (gunicorn frames it with blank lines), with no traceback.
+gunicorn (``gunicorn --config gunicorn.conf.py``), its launcher (``python -m
+<package>``) and the development server (``flask --app <package> run``) are
+started for real on a baked project, with one bad variable each: the process
+exits at once, and its stderr is one line naming the variable (gunicorn frames
+it with blank lines), with no traceback.
 Around that: ``.env`` is read by ``flask`` and by gunicorn only when asked,
 ``flask run --debug`` logs plain lines, and a Redis that cannot be reached at
 start is one warning while the app serves.
@@ -24,6 +25,7 @@ PACKAGE = "flask_api"
 GOOD_KEY = "0123456789abcdef0123456789abcdef"
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
 FLASK_RUN = [sys.executable, "-m", "flask", "--app", PACKAGE, "run"]
+LAUNCHER = [sys.executable, "-m", PACKAGE]
 # A traceback, or the frame lines of one.
 TRACEBACK_SIGNS = ("Traceback", 'File "', "raise ")
 
@@ -55,6 +57,11 @@ BAD_SERVER_SETTINGS = [
     ("GUNICORN_GRACEFUL_TIMEOUT", "-1", "positive integer, got '-1'"),
     ("PORT", "99999", "from 1 to 65535, got '99999'"),
     ("ENV_FILE", "missing.env", "no such file"),
+]
+# What gunicorn parses itself as it is imported, before gunicorn.conf.py: its
+# traceback under plain gunicorn, one line under the launcher, which checks first.
+BAD_BEFORE_GUNICORN = [
+    ("WEB_CONCURRENCY", "abc", "positive integer, got 'abc'"),
 ]
 
 
@@ -113,14 +120,19 @@ def test_a_bad_setting_stops_start_up_with_one_line(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("variable", "value", "says"), BAD_SERVER_SETTINGS)
+@pytest.mark.parametrize(
+    ("entry_point", "variable", "value", "says"),
+    [("gunicorn", *bad) for bad in BAD_SERVER_SETTINGS]
+    + [("launcher", *bad) for bad in BAD_BEFORE_GUNICORN + BAD_SERVER_SETTINGS],
+)
 def test_a_bad_server_setting_stops_gunicorn_with_one_line(
-    project, tmp_path, variable, value, says
+    project, tmp_path, entry_point, variable, value, says
 ):
     env = environment(tmp_path, **{variable: value})
     env.pop("BIND")  # so that PORT counts
+    command = GUNICORN if entry_point == "gunicorn" else LAUNCHER
 
-    result = run(GUNICORN, cwd=project, env=env, timeout=60)
+    result = run(command, cwd=project, env=env, timeout=60)
 
     assert_one_line(result, variable, says)
 
