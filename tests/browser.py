@@ -46,6 +46,44 @@ def csp_violations(page: Page) -> list[str]:
     return page.evaluate("window.cspViolations")
 
 
+class Problems:
+    """What goes wrong in a page: script errors, console errors, files that
+    fail to load and Content-Security-Policy violations. Watch before goto."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.page_errors: list[str] = []
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        watch_csp(page)
+        # Chrome logs each answer >= 400 as "Failed to load resource", a
+        # call's (fetch) too: a test says which of those it provoked.
+        self.console_errors: list[tuple[str, str]] = []
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and self.console_errors.append(
+                    (message.text, message.location.get("url", ""))
+                )
+            ),
+        )
+        self.failed_loads: list[str] = []
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and response.request.resource_type != "fetch"
+                and self.failed_loads.append(f"{response.status} {response.url}")
+            ),
+        )
+
+    def check(self) -> None:
+        """No script error, no file failed, every load passed its policy."""
+        assert self.page_errors == []
+        assert self.failed_loads == []
+        assert csp_violations(self.page) == []
+
+
 def chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
@@ -83,14 +121,20 @@ def gunicorn_environment(project: Path, tmp_path: Path, port: int, workers: int)
 
 
 @contextmanager
-def serving(project: Path, tmp_path: Path, workers: int) -> Iterator[Server]:
-    """The baked app under gunicorn, its database migrated first, answering."""
+def serving(
+    project: Path, tmp_path: Path, workers: int, settings: dict | None = None
+) -> Iterator[Server]:
+    """The baked app under gunicorn, its database migrated first, answering.
+
+    ``settings`` are more environment variables: SCRIPT_NAME mounts the app
+    under that prefix (gunicorn reads it).
+    """
     port = free_port()
-    env = gunicorn_environment(project, tmp_path, port, workers)
+    env = {**gunicorn_environment(project, tmp_path, port, workers), **(settings or {})}
     migrate(project, env)
     with running(GUNICORN, cwd=project, env=env, port=port,
                  log=tmp_path / "gunicorn.log") as server:  # fmt: skip
-        server.wait_until_answering("/api/v1/health")
+        server.wait_until_answering(f"{env.get('SCRIPT_NAME', '')}/api/v1/health")
         yield server
 
 

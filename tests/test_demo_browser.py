@@ -5,7 +5,9 @@ success or error, the body, the item list, the problem's title. The page lists
 the stored items as it opens, creates, updates (with the item's ETag in
 If-Match, and shows the 412 when someone changed the item meanwhile) and
 deletes; it loads nothing that fails and logs no error of its own. Each request
-id the page shows must be in gunicorn's access log.
+id the page shows must be in gunicorn's access log. The page is a static file:
+it links the docs page only when that is served, and it works as well with the
+app mounted under a prefix.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import re
 
 import pytest
-from browser import csp_violations, page_fixture, serving, watch_csp  # noqa: F401
+from browser import Problems, page_fixture, serving  # noqa: F401
 from conftest import bake
 from playwright.sync_api import Page, expect
 
@@ -30,6 +32,8 @@ ONLY_THE_DEMO = {
     "cache_backend": "none",
     "ajax_demo": True,
 }
+# Where the app is mounted in the prefix test (gunicorn reads SCRIPT_NAME).
+PREFIX = "/shop"
 
 
 class DemoPage:
@@ -82,38 +86,35 @@ def item_texts(*items: tuple[int, str, int]) -> list[str]:
     ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("context", "workers"),
-    [(ALL_ON, 1), (ONLY_THE_DEMO, 2)],
-    ids=["all-options-one-worker", "only-the-demo-two-workers"],
-)
-def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
-    project = bake(cookies, context)
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    watch_csp(page)
-    # Chrome logs each answer >= 400 as "Failed to load resource": those of
-    # the calls the test provokes are expected, any other error is not.
-    console_errors: list[tuple[str, str]] = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and console_errors.append((message.text, message.location.get("url", "")))
-        ),
-    )
-    failed_loads: list[str] = []
-    page.on(
-        "response",
-        lambda response: (
-            response.status >= 400
-            and response.request.resource_type != "fetch"
-            and failed_loads.append(f"{response.status} {response.url}")
-        ),
+def icon(page: Page) -> dict:
+    """The page's icon as an image (headless Chromium fetches no favicon)."""
+    return page.evaluate(
+        """async () => {
+            const image = new Image();
+            image.src = document.querySelector("link[rel=icon]").href;
+            await image.decode();
+            return { url: image.src, width: image.naturalWidth };
+        }"""
     )
 
-    with serving(project, tmp_path, workers) as server:
+
+def is_docs_probe(response) -> bool:
+    """demo.js's HEAD of the page, which tells it whether the docs are served."""
+    return response.request.method == "HEAD"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("context", "workers", "docs"),
+    [(ALL_ON, 1, True), (ONLY_THE_DEMO, 2, False)],
+    ids=["all-options-one-worker", "only-the-demo-two-workers-no-docs"],
+)
+def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers, docs):
+    project = bake(cookies, context)
+    problems = Problems(page)
+    settings = {"API_DOCS": str(docs).lower()}
+
+    with serving(project, tmp_path, workers, settings) as server:
         # Stored before the page opens: it must list them at once.
         for name in ("Flour", "Sugar"):
             answer, _ = server.request(
@@ -122,7 +123,8 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
             )  # fmt: skip
             assert answer.status == 201
         origin = f"http://127.0.0.1:{server.port}"
-        opened = page.goto(f"{origin}/")
+        with page.expect_response(is_docs_probe) as probe:
+            opened = page.goto(f"{origin}/")
         assert "default-src 'self'" in opened.headers["content-security-policy"]
         demo = DemoPage(page)
         expect(page).to_have_title("Flask API: AJAX demo")
@@ -130,19 +132,18 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         expect(page.locator("#item-count")).to_have_text("2 item(s)")
         # The list came quietly: no answer shown yet.
         expect(demo.status).to_have_text("No request yet.")
-        docs_link = page.get_by_role("link", name="API docs")
-        expect(docs_link).to_have_attribute("href", "/api/v1/docs")
-        # The icon is a real image (headless Chromium fetches no favicon).
-        icon = page.evaluate(
-            """async () => {
-                const image = new Image();
-                image.src = document.querySelector("link[rel=icon]").href;
-                await image.decode();
-                return { url: image.src, width: image.naturalWidth };
-            }"""
-        )
-        assert icon["url"] == f"{origin}/static/favicon.svg"
-        assert icon["width"] > 0
+        openapi_link = page.get_by_role("link", name="OpenAPI document")
+        expect(openapi_link).to_have_attribute("href", "api/v1/openapi.json")
+        # The probe answers 200 either way: no console error for it.
+        assert probe.value.status == 200
+        if docs:
+            docs_link = page.get_by_role("link", name="API docs")
+            expect(docs_link).to_have_attribute("href", "/api/v1/docs")
+        else:
+            expect(page.locator("#docs")).to_be_hidden()
+        shown = icon(page)
+        assert shown["url"] == f"{origin}/static/favicon.svg"
+        assert shown["width"] > 0
 
         page.fill("#echo-message", "h\u00e9llo from Chromium")
         demo.click("#echo-button", "POST", "/api/v1/echo", 200)
@@ -235,15 +236,12 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         expect(demo.items).to_have_count(3)
 
         assert success_colour != error_colour
-        assert page_errors == []
-        assert failed_loads == []
-        # Every script, style, image and call of the page passed its policy.
-        assert csp_violations(page) == []
+        problems.check()
         provoked = {
             f"{origin}{path}" for _, path, status, _ in demo.seen if status >= 400
         }
-        assert console_errors
-        for text, url in console_errors:
+        assert problems.console_errors
+        for text, url in problems.console_errors:
             assert text.startswith("Failed to load resource"), (text, url)
             assert url in provoked, (text, url)
         assert server.terminate() == 0, server.output()
@@ -260,3 +258,34 @@ def test_demo_page_shows_each_answer(cookies, tmp_path, page, context, workers):
         event = logged[request_id]
         assert (event["method"], event["path"]) == (method, path), log
         assert event["status"] in statuses, log
+
+
+@pytest.mark.slow
+def test_demo_page_works_under_a_prefix(cookies, tmp_path, page):
+    project = bake(cookies, ONLY_THE_DEMO)
+    problems = Problems(page)
+
+    with serving(project, tmp_path, 1, {"SCRIPT_NAME": PREFIX}) as server:
+        origin = f"http://127.0.0.1:{server.port}"
+        page.goto(f"{origin}{PREFIX}/")
+        demo = DemoPage(page)
+        expect(page.locator("#item-count")).to_have_text("No items yet.")
+        docs_link = page.get_by_role("link", name="API docs")
+        expect(docs_link).to_have_attribute("href", f"{PREFIX}/api/v1/docs")
+        # The style sheet and the icon came from under the prefix too.
+        assert page.evaluate("getComputedStyle(document.body).maxWidth") == "768px"
+        shown = icon(page)
+        assert shown["url"] == f"{origin}{PREFIX}/static/favicon.svg"
+        assert shown["width"] > 0
+
+        demo.click("#echo-button", "POST", f"{PREFIX}/api/v1/echo", 200)
+        demo.shows_success()
+        page.fill("#item-name", "Tea")
+        demo.click("#create-button", "POST", f"{PREFIX}/api/v1/items", 201)
+        created = re.compile(rf"^Created at .*{PREFIX}/api/v1/items/1$")
+        expect(demo.summary).to_have_text(created)
+        expect(demo.items).to_have_text(item_texts((1, "Tea", 0)))
+
+        problems.check()
+        assert problems.console_errors == []
+        assert server.terminate() == 0, server.output()

@@ -2,13 +2,15 @@
 
 Without a credential the page shows the API's 401; with a pasted key (api_key)
 or after logging in (jwt) it lists and creates items; a read-only key's write
-shows the 403; logging out brings the 401 back.
+shows the 403; logging out brings the 401 back. The form is the one of the
+project's kind of credential, baked into the page, and the page links the docs.
 """
 
 from __future__ import annotations
 
 import pytest
 from browser import (  # noqa: F401
+    Problems,
     flask_command,
     gunicorn_environment,
     page_fixture,
@@ -32,9 +34,23 @@ def create_item(page, name: str, status: str, kind: str) -> None:
     expect_answer(page, f"POST /api/v1/items: {status}", kind)
 
 
+def expect_docs_link(page) -> None:
+    docs_link = page.get_by_role("link", name="API docs")
+    expect(docs_link).to_have_attribute("href", "/api/v1/docs")
+
+
+def check(problems: Problems) -> None:
+    """Nothing went wrong but the API's refusals the test provoked."""
+    problems.check()
+    for text, url in problems.console_errors:
+        assert text.startswith("Failed to load resource"), (text, url)
+        assert "/api/v1/" in url, (text, url)
+
+
 @pytest.mark.slow
 def test_the_demo_page_uses_a_pasted_key(cookies, tmp_path, page):
     project = bake(cookies, {**DEFAULTS, "auth": "api_key"})
+    problems = Problems(page)
 
     with serving(project, tmp_path, workers=1) as server:
         env = gunicorn_environment(project, tmp_path, server.port, workers=1)
@@ -49,6 +65,8 @@ def test_the_demo_page_uses_a_pasted_key(cookies, tmp_path, page):
         # The list as the page opens: no key yet, the API's 401 is shown.
         expect_answer(page, "GET /api/v1/items: 401", "error")
         expect(page.locator("#result-body")).to_contain_text("Unauthorized")
+        expect(page.locator("#login-form")).to_have_count(0)
+        expect_docs_link(page)
 
         page.fill("#credential", writer)
         page.click("#credential-button")
@@ -60,12 +78,14 @@ def test_the_demo_page_uses_a_pasted_key(cookies, tmp_path, page):
         page.click("#credential-button")
         create_item(page, "Refused", "403", "error")
         expect(page.locator("#item-list li")).to_have_count(1)
+        check(problems)
         assert server.terminate() == 0, server.output()
 
 
 @pytest.mark.slow
 def test_the_demo_page_logs_in_and_out(cookies, tmp_path, page):
     project = bake(cookies, {**DEFAULTS, "auth": "jwt"})
+    problems = Problems(page)
 
     with serving(project, tmp_path, workers=1) as server:
         env = gunicorn_environment(project, tmp_path, server.port, workers=1)
@@ -73,6 +93,8 @@ def test_the_demo_page_logs_in_and_out(cookies, tmp_path, page):
               stdin=PASSWORD)  # fmt: skip
         page.goto(f"http://127.0.0.1:{server.port}/")
         expect_answer(page, "GET /api/v1/items: 401", "error")
+        expect(page.locator("#credential-form")).to_have_count(0)
+        expect_docs_link(page)
 
         page.fill("#username", "demo")
         page.fill("#password", "not the password")
@@ -92,4 +114,5 @@ def test_the_demo_page_logs_in_and_out(cookies, tmp_path, page):
         expect(page.locator("#credential-state")).to_contain_text("Not logged in")
         expect_answer(page, "GET /api/v1/items: 401", "error")
         create_item(page, "Refused", "401", "error")
+        check(problems)
         assert server.terminate() == 0, server.output()
