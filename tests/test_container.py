@@ -272,7 +272,8 @@ def check_serving(container: Container) -> None:
 
 
 def check_unprivileged(container: Container) -> None:
-    # The server's own process (PID 1: the CMD's sh execs gunicorn) and a shell.
+    # The server's own process and a shell. PID 1 is gunicorn: the CMD's sh
+    # execs the launcher (python -m <package>), which execs gunicorn.
     status = container.execute("cat", "/proc/1/status").stdout
     uids = re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()
     assert set(uids) == {"10001"}, status
