@@ -308,8 +308,11 @@ def test_pre_commit_runs_the_nox_gates(cookies, tmp_path):
 
 # How the baked code reads a variable: os.environ.get("X"), os.environ["X"],
 # os.getenv("X"), or a helper given the environment and a name (environ, "X").
+# environ.get("X"), environ["X"], getenv("X"), a helper given (environ, "X"),
+# and gunicorn.conf.py's server_setting("X", ...).
 READS = re.compile(
-    r"""(?:environ\.get\(|environ\[|getenv\(|environ,)\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""(?:environ\.get\(|environ\[|getenv\(|environ,|server_setting\()\s*"""
+    r"""["']([A-Z][A-Z0-9_]*)["']"""
 )
 # Read by Flask itself, behind get_debug_flag() and Flask().
 READ_BY_FLASK = {"FLASK_DEBUG"}
