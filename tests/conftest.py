@@ -81,6 +81,31 @@ def run_baked_nox(
     )
 
 
+# The test files whose tests take longest (a baked project's whole suite, a
+# fresh environment, an image build, a load run), longest first. xdist hands
+# tests out in collection order: these start first, spread over the workers,
+# and the short tests fill in at the end, instead of one long test running
+# alone while the other worker idles (scripts/test hands out one at a time).
+LONGEST_FIRST = (
+    "test_baked_suites.py",
+    "test_bench.py",
+    "test_deploy.py",
+    "test_tasks.py",
+    "test_container.py",
+    "test_hostile_input.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name)
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: collection order within a file, and for the rest
+
+
 def pytest_configure(config):
     # cookiecutter writes every rendered hook to the temp dir and never removes
     # it: keep them in one directory this run deletes at the end.
