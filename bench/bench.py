@@ -867,14 +867,17 @@ def render(
             if label == "compared":
                 target, met = "", None
             goal(f"`GET /health`: {label} / bare Flask", f"{share:.1%}", target, met)
+    # Issue 12 retired the orjson >= 4x and redis >= 75% goals: shown, not judged.
     speedup = ratio("orjson", "standard json")
-    goal("2,000 items: orjson / standard provider, req/s", f"{speedup:.2f}x",
-         ">= 4x", speedup >= 4)  # fmt: skip
+    goal("2,000 items: orjson / standard provider, req/s", f"{speedup:.2f}x")
     ceiling = ratio("prebuilt", "standard json")
     goal("2,000 items: prebuilt body / standard provider, req/s (the ceiling)",
          f"{ceiling:.2f}x")  # fmt: skip
+    share = ratio("orjson", "prebuilt")
+    goal("2,000 items: all options / prebuilt body (share of the ceiling)",
+         f"{share:.1%}", ">= 40%", share >= 0.40)  # fmt: skip
     goal("2,000 items: orjson / standard provider, jsonify alone (in-process)",
-         f"{serialization:.2f}x", ">= 4x", serialization >= 4)  # fmt: skip
+         f"{serialization:.2f}x")  # fmt: skip
     for encoding in ("gzip", "br", "zstd"):
         smaller = 1 - ratio(encoding, "orjson", "bytes_per_answer")
         goal(f"2,000 items, {encoding}: bytes saved", f"{smaller:.1%}",
@@ -887,7 +890,7 @@ def render(
         goal(f"20 ms read, {backend} cache hit / uncached", f"{hit:.1f}x",
              ">= 20x", hit >= 20)  # fmt: skip
     share = ratio("redis hit", "simple hit")
-    goal("cache hit: redis / simple", f"{share:.1%}", ">= 75%", share >= 0.75)
+    goal("cache hit: redis / simple", f"{share:.1%}")
     # Below 110%, cache.py's @remembered should give way to Flask-Caching's memoize.
     share = ratio("redis hit", "redis hit, memoize")
     goal("cache hit: @remembered / memoize, redis", f"{share:.0%}", ">= 110%",
