@@ -84,6 +84,15 @@ def test_the_default_limit_applies_without_the_variable(app_config):
     assert answer.headers["X-RateLimit-Limit"] == "600"
 
 
+def test_limits_switched_off_serve_every_request_without_quota_headers(make_app):
+    client = limited(make_app, "1 per hour", RATELIMIT_ENABLED=False)
+
+    answers = [client.get(ITEMS) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert not any("X-RateLimit-Limit" in answer.headers for answer in answers)
+
+
 def test_addresses_count_apart(make_app):
     client = anonymous(limited(make_app, "2 per hour"))
     first = {"REMOTE_ADDR": "192.0.2.1"}

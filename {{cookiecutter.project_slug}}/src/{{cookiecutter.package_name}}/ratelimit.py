@@ -170,7 +170,11 @@ def add_headers(response: Response) -> Response:
     Flask-Limiter's own headers would also put ``Retry-After`` on every
     answer, and raise a 503's to the end of the rate-limit window.
     """
-    (limiter,) = current_app.extensions["limiter"]
+    # RATELIMIT_ENABLED=False (in tests, say): Flask-Limiter registers nothing.
+    limiters = current_app.extensions.get("limiter")
+    if not limiters:
+        return response
+    (limiter,) = limiters
     limit = limiter.current_limit
     if limit is None:
         return response
