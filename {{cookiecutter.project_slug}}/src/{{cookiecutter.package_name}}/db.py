@@ -32,7 +32,9 @@ class Model(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Model)
+# A request's objects keep their values after a commit: the answer is made
+# from them without reading the row again (each request has its own session).
+db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 {%- if cookiecutter.database == "sqlite" %}
 # SQLite alters a table by copying it: Alembic's batch mode writes that for you.
 migrate = Migrate(directory=str(MIGRATIONS), render_as_batch=True)

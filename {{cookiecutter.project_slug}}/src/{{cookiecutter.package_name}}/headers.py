@@ -54,7 +54,8 @@ def add_headers(response: Response) -> Response:
             and response.status_code == 200
             and not response.is_streamed
         ):
-            response.add_etag(overwrite=True)
+            # The body's hash, unless the view set the tag it already knew.
+            response.add_etag()
             # Only a revalidation can get a 304; make_conditional also adds a
             # Date header, which the server sends anyway.
             if request.if_none_match:

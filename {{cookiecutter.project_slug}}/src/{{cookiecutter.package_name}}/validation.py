@@ -14,6 +14,7 @@ from typing import Any
 
 import flask_smorest
 from flask import Request, current_app
+from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
@@ -70,6 +71,11 @@ class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose arguments are read by ``BodyParser``."""
 
     ARGUMENTS_PARSER = BodyParser()
+
+    def arguments(self, schema: type[Schema] | Schema, **kwargs: Any) -> Any:
+        # One schema instance per route: given a class, webargs would make a
+        # new instance for every request it parses.
+        return super().arguments(resolve_schema_instance(schema), **kwargs)
 
 
 class Integer(fields.Integer):
