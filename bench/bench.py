@@ -3,7 +3,7 @@
 Run it through ``bench/run`` (which installs wrk, redis-server and the FastAPI
 peer's packages first):
 
-    bench/run            full run, about 9 minutes; rewrites the README's table
+    bench/run            full run, about 15 minutes; rewrites the README's table
     bench/run --smoke    one short round of everything: proves the bench works
 
 Every Flask server is gunicorn with ONE sync worker, the same for each app: on
