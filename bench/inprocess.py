@@ -1,10 +1,16 @@
-"""Where a request's time goes: the baked app in-process, part by part.
+r"""Where a request's time goes: the baked app in-process, part by part.
 
     .venv/bin/python bench/inprocess.py            # bake all options, time parts
     .venv/bin/python bench/inprocess.py --cprofile # and print the top of cProfile
+    .venv/bin/python bench/inprocess.py --request "GET /api/v1/items?limit=2000" \
+        --items 2000
+    .venv/bin/python bench/inprocess.py --request "POST /api/v1/items"
 
 Calls the WSGI app directly (no server, no test client), so what is left is the
-app's own cost. Each after_request function is timed by leaving it out.
+app's own cost. For health, each after_request function is timed by leaving it
+out. With ``--request``, the CPU time (``time.process_time``) of that request
+is timed with the rate limits on and off, in alternating samples, on a table
+seeded with ``--items`` items; a POST sends the bench's new item.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH / "apps"))
 
-from bench import ALL_OPTIONS, HEALTH, bake  # noqa: E402
+from bench import ALL_OPTIONS, HEALTH, NEW_ITEM, bake  # noqa: E402
 
 ENVIRON = {
     "REQUEST_METHOD": "GET",
@@ -44,15 +50,20 @@ ENVIRON = {
 }
 
 
-def call(app, count: int) -> None:
-    def start_response(status, headers, exc_info=None):
-        pass
+def call(app, count: int, environ: dict = ENVIRON) -> str:
+    """Send the request ``count`` times; the last status line."""
+    statuses = []
 
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    body_bytes = environ.get("bench.body", b"")
     for _ in range(count):
-        body = app({**ENVIRON, "wsgi.input": io.BytesIO()}, start_response)
+        body = app({**environ, "wsgi.input": io.BytesIO(body_bytes)}, start_response)
         for _chunk in body:
             pass
         body.close()
+    return statuses[-1] if statuses else ""
 
 
 def microseconds(app, count: int = 3000, repeats: int = 7) -> float:
@@ -66,9 +77,63 @@ def microseconds(app, count: int = 3000, repeats: int = 7) -> float:
     return statistics.median(samples)
 
 
+def request_environ(request: str) -> dict:
+    """``"GET /path?query"`` as a WSGI environ; a POST carries the new item."""
+    method, _, target = request.partition(" ")
+    path, _, query = target.partition("?")
+    environ = {**ENVIRON, "REQUEST_METHOD": method, "PATH_INFO": path}
+    environ["QUERY_STRING"] = query
+    if method in ("POST", "PUT", "PATCH"):
+        body = NEW_ITEM.encode()
+        environ.update(
+            {
+                "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": str(len(body)),
+                "bench.body": body,
+            }
+        )
+    return environ
+
+
+def time_request(make_app, request: str, items: int, cprofile: bool) -> None:
+    """CPU µs of one request, rate limits on and off, paired samples."""
+    from flask_api.db import db
+    from flask_api.models import Item
+
+    apps = {
+        "rate limits on": make_app({}),
+        "off": make_app({"RATELIMIT_ENABLED": False}),
+    }
+    with apps["off"].app_context():
+        db.create_all()
+        db.session.add_all(Item(name=f"item {n}", quantity=n) for n in range(items))
+        db.session.commit()
+    environ = request_environ(request)
+    for label, app in apps.items():
+        status = call(app, 300, environ)
+        if not status.startswith("2"):
+            raise SystemExit(f"{request} answered {status} ({label})")
+    samples: dict[str, list[float]] = {label: [] for label in apps}
+    for _ in range(7):
+        for label, app in apps.items():
+            started = time.process_time()
+            call(app, 500, environ)
+            samples[label].append((time.process_time() - started) / 500 * 1e6)
+    for label, values in samples.items():
+        print(f"{request}, {label}: {statistics.median(values):.0f} µs CPU per request")
+    if cprofile:
+        profile = cProfile.Profile()
+        profile.runcall(call, apps["rate limits on"], 2000, environ)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument(
+        "--request", help='"METHOD /path?query" to time instead of health'
+    )
+    parser.add_argument("--items", type=int, default=20, help="items seeded (20)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-") as scratch:
         src = bake(ALL_OPTIONS, Path(scratch))
@@ -76,14 +141,23 @@ def main() -> int:
         import bare
         from flask_api import create_app
 
-        app = create_app(
-            {
-                "SECRET_KEY": "profile-secret-of-at-least-32-characters",
-                # Thousands of requests from one client: the limit runs, never refuses.
-                "RATELIMIT_APPLICATION": "1000000/minute",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch}/profile.sqlite3",
-            }
-        )
+        def make_app(overrides: dict):
+            return create_app(
+                {
+                    "SECRET_KEY": "profile-secret-of-at-least-32-characters",
+                    # Thousands of requests from one client: the limit runs,
+                    # never refuses.
+                    "RATELIMIT_APPLICATION": "100000000/minute",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch}/profile.sqlite3",
+                    "CACHE_DIR": f"{scratch}/cache",
+                    **overrides,
+                }
+            )
+
+        if args.request:
+            time_request(make_app, args.request, args.items, args.cprofile)
+            return 0
+        app = make_app({})
         base, total = microseconds(bare.app), microseconds(app)
         print(f"bare Flask {base:.0f} µs, all options {total:.0f} µs per request")
         hooks = list(app.after_request_funcs[None])
