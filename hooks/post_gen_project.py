@@ -44,6 +44,7 @@ JWT_ONLY = [
     PACKAGE / "tokens.py",
     PACKAGE / "api/auth.py",
     PACKAGE / "migrations/versions/0002_create_users.py",
+    PACKAGE / "migrations/versions/0003_never_reuse_user_ids.py",
     "tests/test_tokens.py",
 ]
 

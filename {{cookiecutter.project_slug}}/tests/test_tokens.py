@@ -200,6 +200,24 @@ def test_a_deleted_user_is_refused_at_once(app, anonymous_client):
     attack(anonymous_client, app, 401, INVALID, headers=bearer(tokens["access_token"]))
 
 
+def test_a_deleted_users_tokens_never_act_as_the_next_user(app, anonymous_client):
+    tokens = log_in(anonymous_client).get_json()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "delete", credentials.USERNAME])
+
+    created = runner.invoke(
+        args=["users", "create", "newcomer", "--password-stdin"],
+        input=credentials.PASSWORD + "\n",
+    )
+
+    assert created.exit_code == 0
+    attack(anonymous_client, app, 401, INVALID, headers=bearer(tokens["access_token"]))
+    refreshed = anonymous_client.post(
+        REFRESH, json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert_refused(refreshed, 401, INVALID)
+
+
 def test_refresh_gives_a_new_pair_and_the_old_refresh_token_dies(anonymous_client):
     tokens = log_in(anonymous_client).get_json()
 

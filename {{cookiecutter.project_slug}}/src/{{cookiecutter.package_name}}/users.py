@@ -30,6 +30,9 @@ hasher = PasswordHasher()
 
 class User(Model):
     __tablename__ = "users"
+    # An id is never given to a second user: a deleted user's tokens name
+    # their id, and must not act as whoever is created next.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
