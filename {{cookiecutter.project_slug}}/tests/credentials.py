@@ -15,15 +15,17 @@ from flask.testing import FlaskClient
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
 {%- if cookiecutter.auth == "api_key" %}
-from {{ cookiecutter.package_name }}.keys import READ, READ_WRITE, ApiKey, hash_key
+from {{ cookiecutter.package_name }}.keys import READ, READ_WRITE, hash_key
+from {{ cookiecutter.package_name }}.models import ApiKey
 
 # Fixed test keys, the shape `flask keys create` makes (token_urlsafe(32)).
 READ_WRITE_KEY = "rw-test-key-0123456789abcdefghijklmnopqrstuv"
 READ_KEY = "ro-test-key-0123456789abcdefghijklmnopqrstuv"
 REVOKED_KEY = "rv-test-key-0123456789abcdefghijklmnopqrstuv"
 {%- else %}
+from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.tokens import issue
-from {{ cookiecutter.package_name }}.users import User, create_user
+from {{ cookiecutter.package_name }}.users import create_user
 
 USERNAME = "tester"
 PASSWORD = "correct horse battery staple"

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 import credentials
 from {{ cookiecutter.package_name }}.db import db
-from {{ cookiecutter.package_name }}.keys import ApiKey, hash_key
+from {{ cookiecutter.package_name }}.keys import hash_key
+from {{ cookiecutter.package_name }}.models import ApiKey
 from test_auth import INSUFFICIENT, INVALID, assert_refused, attack
 
 

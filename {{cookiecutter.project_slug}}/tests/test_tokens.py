@@ -14,8 +14,8 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 import credentials
 from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.settings import SettingsError, from_environment
-from {{ cookiecutter.package_name }}.users import User
 from test_auth import CHALLENGE, INVALID, assert_refused, attack
 
 LOGIN = "/api/v1/auth/token"

@@ -12,32 +12,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
 from typing import NamedTuple
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from .db import Model, db
-from .models import Id, UTCDateTime, utc_now
+from .db import db
+from .models import ApiKey, utc_now
 
 READ = "read"
 READ_WRITE = "read-write"
 SCOPES = (READ, READ_WRITE)
-
-
-class ApiKey(Model):
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    scope: Mapped[str] = mapped_column(String(20))
-    # Hex SHA-256 of the key; the key itself is never stored.
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Principal(NamedTuple):

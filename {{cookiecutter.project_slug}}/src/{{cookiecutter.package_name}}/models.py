@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+{%- if cookiecutter.auth == "jwt" %}
+    Boolean,
+{%- endif %}
+    DateTime,
+    Integer,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Model
@@ -51,3 +60,45 @@ class Item(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's API)
+{%- if cookiecutter.auth == "jwt" %}
+
+
+class User(Model):
+    """Someone who logs in with a password: see ``users.py``."""
+
+    __tablename__ = "users"
+    # An id is never given to a second user: a deleted user's tokens name
+    # their id, and must not act as whoever is created next.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RevokedToken(Model):
+    """A refresh token that was logged out or exchanged: refused from then on."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Kept until the token would have expired anyway, then purged.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+{%- elif cookiecutter.auth == "api_key" %}
+
+
+class ApiKey(Model):
+    """A service's key: see ``keys.py``."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    # Hex SHA-256 of the key; the key itself is never stored.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+{%- endif %}

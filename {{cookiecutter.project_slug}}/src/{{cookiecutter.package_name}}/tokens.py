@@ -25,8 +25,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from .db import db
-from .models import utc_now
-from .users import RevokedToken, User
+from .models import RevokedToken, User, utc_now
 
 ALGORITHM = "HS256"
 ACCESS = "access"

@@ -10,45 +10,20 @@ from __future__ import annotations
 import functools
 import secrets
 import sys
-from datetime import datetime
 
 import click
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask.cli import AppGroup
-from sqlalchemy import Boolean, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from .db import Model, db
-from .models import Id, UTCDateTime, utc_now
+from .db import db
+from .models import User
 
 MIN_PASSWORD_LENGTH = 12
 # Argon2 hashes whatever it is given; a bound keeps one request cheap to refuse.
 MAX_PASSWORD_LENGTH = 1024
 hasher = PasswordHasher()
-
-
-class User(Model):
-    __tablename__ = "users"
-    # An id is never given to a second user: a deleted user's tokens name
-    # their id, and must not act as whoever is created next.
-    __table_args__ = ({"sqlite_autoincrement": True},)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
-
-
-class RevokedToken(Model):
-    """A refresh token that was logged out or exchanged: refused from then on."""
-
-    __tablename__ = "revoked_tokens"
-
-    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # Kept until the token would have expired anyway, then purged.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 @functools.cache
