@@ -1,8 +1,7 @@
 """Never give a deleted user's id to a new user.
 
 SQLite reuses the highest rowid after a delete unless the table is declared
-AUTOINCREMENT; a deleted user's tokens name that id. PostgreSQL's sequence
-never goes back, so there is nothing to change there.
+AUTOINCREMENT; a deleted user's tokens name that id.
 
 Revision ID: 0003
 Revises: 0002
@@ -18,8 +17,6 @@ depends_on = None
 
 
 def rebuild_users(*, autoincrement: bool) -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        return
     with op.batch_alter_table(
         "users",
         recreate="always",
