@@ -24,6 +24,7 @@ CHOSEN = {
     "use_docker": "{{ cookiecutter.use_docker }}" == "True",
     "use_github_actions": "{{ cookiecutter.use_github_actions }}" == "True",
     "ajax_demo": "{{ cookiecutter.ajax_demo }}" == "True",
+    "use_metrics": "{{ cookiecutter.use_metrics }}" == "True",
 }
 
 # cookiecutter records where it was asked to write; cruft does not, and its
@@ -81,6 +82,11 @@ UNUSED = {
         PACKAGE / "demo.html",
         PACKAGE / "static",
         "tests/test_demo.py",
+    ],
+    ("use_metrics", False): [
+        PACKAGE / "metrics.py",
+        "tests/test_metrics.py",
+        "prometheus",
     ],
 }
 

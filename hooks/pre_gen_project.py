@@ -249,6 +249,7 @@ VALIDATORS = {
     "use_docker": check_boolean,
     "use_github_actions": check_boolean,
     "ajax_demo": check_boolean,
+    "use_metrics": check_boolean,
 }
 
 

@@ -58,6 +58,14 @@ COSMETIC_OPTIONS = ("open_source_license",)
 # test_file_only_options_touch_no_app_code_or_tests proves the claim.
 FILE_ONLY_OPTIONS = ("use_docker", "use_github_actions")
 
+# Behavioural options that add a part in files of its own, meeting the other
+# options only in whole lines (an import, an init_app call, a dependency, a
+# gunicorn hook): use_metrics. Statically each is baked on in every combination
+# of the other options, and off beside every value of every other option
+# (pairwise), not in the full product, which each would double; the baked
+# suites cover their pairs like any behavioural option's.
+ADD_ON_OPTIONS = ("use_metrics",)
+
 # Every other swept option changes the baked app or its tests (a new one too,
 # until it is listed above with a reason): the baked suites cover its pairs.
 BEHAVIOUR_OPTIONS = tuple(
@@ -226,14 +234,14 @@ STATIC_OPTIONS = {
     for name, values in SWEPT_OPTIONS.items()
     if name not in COSMETIC_OPTIONS
 }
-# Every combination of the behavioural options, each with the file-only
-# options on, so that their files (whose text follows the behavioural options:
+# Every combination of the behavioural options, each with the file-only and
+# add-on options on, so that their files (whose text follows the behavioural options:
 # compose.yaml names the database and the cache) meet every combination; then
-# as few rows as make each file-only option's other value (off: its files
-# pruned) meet every value of every other option.
+# as few rows as make each file-only or add-on option's other value (off: its
+# files pruned) meet every value of every other option.
 WITH_FILES = combinations(
     {
-        name: [True] if name in FILE_ONLY_OPTIONS else values
+        name: [True] if name in FILE_ONLY_OPTIONS + ADD_ON_OPTIONS else values
         for name, values in STATIC_OPTIONS.items()
     }
 )

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import bake, run_baked_pytest
 from matrix import (
+    ADD_ON_OPTIONS,
     BEHAVIOUR_OPTIONS,
     COSMETIC_OPTIONS,
     FILE_ONLY_OPTIONS,
@@ -125,6 +126,16 @@ OPTION_FILES: dict[str, dict[object, list[str]]] = {
         ],
         False: [],
     },
+    "use_metrics": {
+        True: [
+            f"src/{PACKAGE}/metrics.py",
+            "tests/test_metrics.py",
+            "prometheus",
+            "prometheus/alerts.yml",
+            "prometheus/prometheus.yml",
+        ],
+        False: [],
+    },
 }
 
 # Text that betrays a value (regular expressions, matched case-insensitively in
@@ -224,6 +235,10 @@ OPTION_TRACES: dict[str, dict[object, list[str]]] = {
     # Not "AJAX" alone (the whole API is for AJAX clients), not send_static_file
     # (the docs page serves its own files).
     "ajax_demo": {True: [r"\bdemo\b"], False: []},
+    "use_metrics": {
+        True: [r"prometheus", r"METRICS_BIND", r"\bmetrics\b"],
+        False: [],
+    },
 }
 
 # Where a trace is legitimate: a path (or a folder, ending in /) and the
@@ -283,6 +298,7 @@ VALUE_DEPENDENCIES: dict[str, dict[object, set[str]]] = {
     "use_docker": {True: set(), False: set()},
     "use_github_actions": {True: set(), False: set()},
     "ajax_demo": {True: set(), False: set()},
+    "use_metrics": {True: {"prometheus-client"}, False: set()},
 }
 
 # test_deploy.py's view: every optional distribution, by (option, value), and
@@ -476,18 +492,19 @@ def test_file_only_options_touch_no_app_code_or_tests():
 
 
 def test_the_matrix_covers_every_combination():
-    # Every combination of the options that change code, with every file...
+    # Every combination of the options that change code, with every file and
+    # every add-on...
     ids = [combination_id(context) for context in STATIC_COMBINATIONS]
     assert len(set(ids)) == len(ids)
+    crossed = [name for name in BEHAVIOUR_OPTIONS if name not in ADD_ON_OPTIONS]
     with_files = {
-        tuple(context[name] for name in BEHAVIOUR_OPTIONS)
+        tuple(context[name] for name in crossed)
         for context in STATIC_COMBINATIONS
-        if all(context[name] is True for name in FILE_ONLY_OPTIONS)
+        if all(context[name] is True for name in FILE_ONLY_OPTIONS + ADD_ON_OPTIONS)
     }
-    assert len(with_files) == math.prod(
-        len(SWEPT_OPTIONS[name]) for name in BEHAVIOUR_OPTIONS
-    )
-    # ...and every value of a file-only option beside every other option's.
+    assert len(with_files) == math.prod(len(SWEPT_OPTIONS[name]) for name in crossed)
+    # ...and every value of a file-only or add-on option beside every other
+    # option's.
     assert not missing_pairs(STATIC_COMBINATIONS, STATIC_OPTIONS)
     # ...each with a license, each license with each value of every other option.
     for cosmetic in COSMETIC_OPTIONS:

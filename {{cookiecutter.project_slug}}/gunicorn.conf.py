@@ -8,6 +8,10 @@ import contextlib
 import logging
 import os
 import re
+{%- if cookiecutter.use_metrics %}
+import shutil
+import tempfile
+{%- endif %}
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +29,17 @@ from gunicorn.http.errors import (
     UnsupportedTransferCoding,
 )
 from gunicorn.workers.sync import SyncWorker
+{%- if cookiecutter.use_metrics %}
 
+# prometheus_client chooses its multiprocess mode as it is imported (by the
+# package, below): each worker then writes its figures to files in this fresh
+# directory, and the master serves their sum (metrics.py).
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
+{%- endif %}
+
+{% if cookiecutter.use_metrics -%}
+from {{ cookiecutter.package_name }} import metrics
+{% endif -%}
 from {{ cookiecutter.package_name }}.errors import problem
 from {{ cookiecutter.package_name }}.logs import JsonLinesFormatter, StdoutHandler
 from {{ cookiecutter.package_name }}.settings import SettingsError, positive_int
@@ -219,3 +233,29 @@ logconfig_dict = {
 }
 # The "message" of each request's event; its parts are fields of the event too.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
+{%- if cookiecutter.use_metrics %}
+
+# Where the master serves the workers' metrics; unset, they are served nowhere.
+try:
+    metrics_address = (
+        metrics.parse_bind(os.environ["METRICS_BIND"])
+        if os.environ.get("METRICS_BIND")
+        else None
+    )
+except SettingsError as error:
+    raise SystemExit(error.message) from None
+
+
+def when_ready(server: Any) -> None:
+    if metrics_address is not None:
+        metrics.serve(*metrics_address)
+        server.log.info("Metrics at http://%s:%s/metrics", *metrics_address)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    metrics.worker_exited(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+{%- endif %}

@@ -30,6 +30,9 @@ from . import (
     errors,
     headers,
     logs,
+{%- if cookiecutter.use_metrics %}
+    metrics,
+{%- endif %}
     proxies,
 {%- if cookiecutter.use_rate_limit %}
     ratelimit,
@@ -87,6 +90,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- endif %}
 {%- if cookiecutter.ajax_demo %}
     app.register_blueprint(demo.blueprint)
+{%- endif %}
+{%- if cookiecutter.use_metrics %}
+    metrics.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_rate_limit %}
     # Last: it limits the routes registered above. Its check runs before any
