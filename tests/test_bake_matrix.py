@@ -294,7 +294,7 @@ VALUE_DEPENDENCIES: dict[str, dict[object, set[str]]] = {
         "none": set(),
     },
     "auth": {"none": set(), "api_key": set(), "jwt": {"pyjwt", "argon2-cffi"}},
-    "use_rate_limit": {True: {"flask-limiter"}, False: set()},
+    "use_rate_limit": {True: {"limits"}, False: set()},
     "use_docker": {True: set(), False: set()},
     "use_github_actions": {True: set(), False: set()},
     "ajax_demo": {True: set(), False: set()},

@@ -4,9 +4,13 @@
 import logging
 import socket
 {% endif -%}
+import threading
 import time
 
 import pytest
+{%- if cookiecutter.cache_backend == "redis" %}
+import redis.connection
+{%- endif %}
 
 {% if cookiecutter.auth == "api_key" -%}
 from credentials import READ_KEY, READ_WRITE_KEY
@@ -91,6 +95,28 @@ def test_limits_switched_off_serve_every_request_without_quota_headers(make_app)
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert not any("X-RateLimit-Limit" in answer.headers for answer in answers)
+
+
+def test_counting_in_memory_starts_no_thread(make_app, monkeypatch):
+    client = limited(make_app, "100 per hour", RATELIMIT_STORAGE_URI="memory://")
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", started.append)
+
+    for _ in range(5):
+        assert statuses(client, 4) == [200] * 4
+        time.sleep(0.02)  # a timer that expired counts would have ended
+
+    assert started == []
+
+
+def test_the_window_ends_on_the_clock(make_app):
+    client = limited(make_app, "5 per minute")
+
+    answer = client.get(ITEMS)
+
+    reset = int(answer.headers["X-RateLimit-Reset"])
+    assert reset % 60 == 0
+    assert time.time() < reset <= time.time() + 60
 
 
 def test_addresses_count_apart(make_app):
@@ -285,6 +311,31 @@ def test_workers_share_one_count(make_app, redis_server):
 
     assert answers == [200, 200, 200]
     assert statuses(worker_a, 1) == statuses(worker_b, 1) == [429]
+
+
+def test_one_storage_round_trip_per_request(make_app, own_redis_server, monkeypatch):
+    client = limited(make_app, RATELIMIT_STORAGE_URI=own_redis_server.url)
+    client.get(ITEMS)  # the storage's script loaded
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(connection, command, *args, **kwargs):
+        if connection.port == own_redis_server.port:  # not the cache's
+            sent.append(command)
+        return send(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(
+        redis.connection.AbstractConnection, "send_packed_command", counted
+    )
+    answers = [client.get(ITEMS) for _ in range(3)]
+
+    # One script call each: the count, and the headers from its answer.
+    assert len(sent) == 3
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == [
+        "1",
+        "0",
+        "0",
+    ]
 
 
 def test_redis_down_serves_requests_counts_in_memory_and_recovers(
