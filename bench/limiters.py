@@ -143,9 +143,7 @@ def baked(storage_uri: str) -> Flask:
     from flask_api import ratelimit
 
     app = bare_app()
-    app.config.update(
-        RATELIMIT_APPLICATION=LIMIT, RATELIMIT_STORAGE_URI=storage_uri
-    )
+    app.config.update(RATELIMIT_APPLICATION=LIMIT, RATELIMIT_STORAGE_URI=storage_uri)
     ratelimit.init_app(app)
     return app
 
@@ -207,10 +205,9 @@ def threads_started(app: Flask) -> float:
     return started[0] / 1000 * 1000
 
 
-def report(
-    title: str, variants: dict[str, Callable[[], Flask]], redis: bool
-) -> None:
-    apps = {"no limiter": bare_app(), **{name: make() for name, make in variants.items()}}
+def report(title: str, variants: dict[str, Callable[[], Flask]], redis: bool) -> None:
+    apps = {"no limiter": bare_app()}
+    apps.update((name, make()) for name, make in variants.items())
     cpu = cpu_per_request(apps)
     print(f"\n{title}")
     print("| limiter | CPU µs per request added | round trips | threads per 1,000 |")

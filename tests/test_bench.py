@@ -43,8 +43,12 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
         "redis cache hit / uncached",
         "cache hit: redis / simple",
         "cache hit: @remembered / memoize, redis",
-        "`GET /items/<id>`: all options / FastAPI one item",
-        "`POST /items`: all options / FastAPI create",
+        # Issue 22: every item row against plain Flask and the FastAPI peer.
+        "`GET /items/<id>`: all options / plain Flask",
+        "`GET /items/<id>`: all options / FastAPI peer",
+        "`GET /items?limit=20`, no cache: all options / plain Flask",
+        "`POST /items`: all options / plain Flask",
+        "`POST /items`: all options / FastAPI peer",
         # bench/run installs PostgreSQL when it is missing.
         "`GET /items/<id>` on PostgreSQL: psycopg alone / through SQLAlchemy",
         "`POST /items`: PostgreSQL / SQLite, all options",
@@ -53,7 +57,8 @@ def test_a_smoke_run_loads_every_row_and_prints_the_table():
     for load in ("bare Flask", "standard json", "prebuilt", "gzip", "br", "simple hit"):
         assert f"| {load} |" in table, table
     assert "| redis hit, memoize |" in table, table
-    for load in ("one item", "create", "FastAPI peer", "FastAPI 20 items"):
+    for load in ("one item", "create", "FastAPI peer", "FastAPI 20 items",
+                 "floor one item", "floor 20 items", "floor create"):  # fmt: skip
         assert f"| {load} |" in table, table
     assert "| create | `POST /api/v1/items` |" in table, table
     here = {dist.metadata["Name"].lower() for dist in metadata.distributions()}
