@@ -272,6 +272,7 @@ def exempt(name: str, pattern: str, line: str) -> bool:
 BASE_DEPENDENCIES = {
     "flask",
     "flask-migrate",
+    "alembic",
     "flask-sqlalchemy",
     "sqlalchemy",
     "flask-orjson",

@@ -18,7 +18,9 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 {%- if cookiecutter.database == "sqlite" %}
-from sqlalchemy import event
+from sqlalchemy import MetaData, event
+{%- else %}
+from sqlalchemy import MetaData
 {%- endif %}
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
@@ -26,10 +28,30 @@ from sqlalchemy.orm import DeclarativeBase
 from .settings import SettingsError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+{%- if cookiecutter.database == "sqlite" %}
+
+
+# Every constraint gets a name (items_pkey, items_location_id_fkey...), so that
+# a later migration can drop or alter it: batch mode, which rebuilds a table,
+# finds constraints by name.
+{%- else %}
+
+
+# Every constraint gets a name, so that a later migration can drop or alter it.
+# The names are PostgreSQL's own (items_pkey, users_username_key...): databases
+# migrated before constraints were named already have them.
+{%- endif %}
+NAMING_CONVENTION = {
+    "pk": "%(table_name)s_pkey",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "ix": "ix_%(column_0_N_label)s",
+}
 
 
 class Model(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 # A request's objects keep their values after a commit: the answer is made
@@ -56,7 +78,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db)
     with app.app_context():
 {%- if cookiecutter.database == "sqlite" %}
-        event.listen(db.engine, "connect", _share_between_workers)
+        event.listen(db.engine, "connect", _configure_connection)
 {%- endif %}
         check_connection(app)
 
@@ -95,8 +117,11 @@ def check_connection(app: Flask) -> None:
 {%- if cookiecutter.database == "sqlite" %}
 
 
-def _share_between_workers(connection: Any, _record: Any) -> None:
+def _configure_connection(connection: Any, _record: Any) -> None:
     # WAL lets readers go on while one worker writes; the busy timeout (see
     # settings.py) makes a second writer wait instead of failing at once.
     connection.execute("PRAGMA journal_mode=WAL")
+    # SQLite checks foreign keys (and runs ON DELETE actions) only on the
+    # connections that ask.
+    connection.execute("PRAGMA foreign_keys=ON")
 {%- endif %}

@@ -1,8 +1,14 @@
-"""${message}
+<%!
+    import re
+
+    def commands(rendered):
+        # Without Alembic's "# ### commands auto generated ... ###" banners.
+        return re.sub(r"^ *# ###.*###\n?", "", rendered or "", flags=re.M).strip()
+%>"""${message}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
+Create Date: ${create_date.date()}
 """
 
 import sqlalchemy as sa
@@ -15,8 +21,8 @@ depends_on = ${repr(depends_on)}
 
 
 def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
+    ${commands(upgrades) or "pass"}
 
 
 def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
+    ${commands(downgrades) or "pass"}

@@ -25,10 +25,10 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
+        sa.PrimaryKeyConstraint("id", name=op.f("api_keys_pkey")),
+        sa.UniqueConstraint("name", name=op.f("api_keys_name_key")),
         # Every request finds its key by this index.
-        sa.UniqueConstraint("key_hash"),
+        sa.UniqueConstraint("key_hash", name=op.f("api_keys_key_hash_key")),
     )
 
 

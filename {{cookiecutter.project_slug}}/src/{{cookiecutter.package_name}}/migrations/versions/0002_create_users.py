@@ -24,21 +24,24 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("username"),
+        sa.PrimaryKeyConstraint("id", name=op.f("users_pkey")),
+        sa.UniqueConstraint("username", name=op.f("users_username_key")),
     )
     op.create_table(
         "revoked_tokens",
         sa.Column("jti", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("jti"),
+        sa.PrimaryKeyConstraint("jti", name=op.f("revoked_tokens_pkey")),
     )
     op.create_index(
-        "ix_revoked_tokens_expires_at", "revoked_tokens", ["expires_at"], unique=False
+        op.f("ix_revoked_tokens_expires_at"),
+        "revoked_tokens",
+        ["expires_at"],
+        unique=False,
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_revoked_tokens_expires_at", table_name="revoked_tokens")
+    op.drop_index(op.f("ix_revoked_tokens_expires_at"), table_name="revoked_tokens")
     op.drop_table("revoked_tokens")
     op.drop_table("users")
