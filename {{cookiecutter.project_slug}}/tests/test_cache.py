@@ -1,9 +1,11 @@
-"""The items list is cached; every write makes the next read fresh."""
-{%- if cookiecutter.cache_backend == "redis" %}
+"""The items list is cached; every committed write makes the next read fresh."""
 
+{% if cookiecutter.cache_backend == "redis" -%}
 import pytest
-{%- endif %}
+{% endif -%}
+from sqlalchemy import insert
 
+from {{ cookiecutter.package_name }} import cache
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.models import Item
 
@@ -15,10 +17,10 @@ pytestmark = pytest.mark.usefixtures("redis_server")
 
 
 def insert_behind_the_api(app, name: str) -> None:
-    """Write to the database directly, so that only a cache hit can miss it."""
-    with app.app_context():
-        db.session.add(Item(name=name))
-        db.session.commit()
+    """Write on a connection of its own, past the session's events: only a
+    cache hit can miss the row."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(insert(Item), {"name": name})
 
 
 def names(response) -> list[str]:
@@ -88,3 +90,47 @@ def test_a_cached_answer_still_gets_an_etag_and_304(client):
 
     assert again.status_code == 304
     assert client.get(ITEMS).status_code == 200
+
+
+def test_a_commit_through_any_session_makes_the_tables_reads_fresh(app, client):
+    # No view names what to forget: the session's events see the table.
+    client.post(ITEMS, json={"name": "first"})
+    assert names(client.get(ITEMS)) == ["first"]
+
+    with app.app_context():
+        db.session.add(Item(name="from a script"))
+        db.session.commit()
+
+    assert names(client.get(ITEMS)) == ["first", "from a script"]
+
+
+def test_a_rolled_back_write_keeps_the_cached_page(app, client):
+    client.post(ITEMS, json={"name": "first"})
+    client.get(ITEMS)
+    insert_behind_the_api(app, "unseen")
+
+    with app.app_context():
+        db.session.add(Item(name="never"))
+        db.session.flush()
+        db.session.rollback()
+
+    assert names(client.get(ITEMS)) == ["first"]
+
+
+def test_answers_kept_by_another_release_are_never_served(app, client, monkeypatch):
+    client.post(ITEMS, json={"name": "first"})
+    client.get(ITEMS)
+    insert_behind_the_api(app, "unseen")
+
+    monkeypatch.setattr(cache, "RELEASE", "a-new-release")
+
+    assert names(client.get(ITEMS)) == ["first", "unseen"]
+
+
+def test_the_release_is_a_digest_of_the_code(tmp_path):
+    (tmp_path / "module.py").write_text("A = 1\n")
+    before = cache.digest_of(tmp_path)
+
+    (tmp_path / "module.py").write_text("A = 2\n")
+
+    assert cache.digest_of(tmp_path) != before

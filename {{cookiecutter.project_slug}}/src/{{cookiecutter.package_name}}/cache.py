@@ -1,42 +1,64 @@
-"""Flask-Caching for read endpoints; writes invalidate what they make stale.
+"""Flask-Caching for read endpoints, kept true by the writes themselves.
+
+``@cached(Model, ...)`` keeps a ``GET`` view's answer (its body and ETag) under
+the view's arguments, the versions of the models' tables and the release.
+SQLAlchemy's session events collect the tables each flush writes; after the
+commit each gets a new version, one cheap operation per write. So a committed
+write makes stale every answer read from its tables, whichever view made it,
+in every worker and instance, and no view names what to forget. An answer kept
+by another release (other code or migrations) is never served.
 
 The backend comes from ``CACHE_TYPE`` (see ``settings.py``). A cache that is
 down never fails a request: reads run uncached and each failure is logged as
 a warning.
-
-``@remembered`` keeps a function's results by its arguments, as Flask-Caching's
-``memoize`` does, with one difference that matters for a cache server:
-``memoize`` asks the cache twice per read (the function's version, then the
-result), while ``remembered`` fetches both at once, so a hit costs one round
-trip. Each result is stored with the version it was computed under, and
-``invalidate`` sets a new version: older results are never answered again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 {%- if cookiecutter.cache_backend == "simple" %}
 import os
-{%- endif %}
+{%- else %}
 import uuid
+{%- endif %}
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 {% if cookiecutter.cache_backend == "redis" -%}
 import redis
 {% endif -%}
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, has_app_context
 from flask_caching import Cache
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .db import db
+from .headers import etag_for
 
 cache = Cache()
-# The version key never expires: a missing one would let a result computed
-# before an invalidation pass as current.
+# Version keys never expire: a missing one would let an answer kept before a
+# write pass as current.
 FOREVER = 0
+
+
+def digest_of(package: Path) -> str:
+    """A digest of the code: its Python files, migrations included."""
+    sources = sorted(package.rglob("*.py"))
+    return hashlib.sha1(b"".join(path.read_bytes() for path in sources)).hexdigest()
+
+
+# Part of every key: another release's entries are never read.
+RELEASE = digest_of(Path(__file__).parent)
 
 
 def init_app(app: Flask) -> None:
 {%- if cookiecutter.cache_backend == "simple" %}
     app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
+    # Beside the entries: Flask-Caching's clear() would delete the versions.
+    app.config.setdefault("CACHE_VERSIONS_DIR", app.config["CACHE_DIR"] + "-versions")
+    os.makedirs(app.config["CACHE_VERSIONS_DIR"], exist_ok=True)
 {%- else %}
     # redis-py waits 5 s per attempt by default: a dead Redis would stall every
     # request. Fail fast and answer uncached instead.
@@ -85,47 +107,137 @@ def warn_if_unreachable(app: Flask) -> None:
 
 
 {% endif -%}
-# Over memoize: one cache round trip per hit, 1.4x the hits/s (bench/run).
-def remembered(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Keep ``function``'s results in the cache, by its positional arguments."""
-    name = f"{function.__module__}.{function.__qualname__}"
-    version_key = _version_key(function)
+def cached(*models: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Keep a ``GET`` view's 200 answers until a table of ``models`` is written.
 
-    @functools.wraps(function)
-    def cached(*args: Any) -> Any:
-        key = f"{name}:" + ":".join(map(str, args))
-        try:
-            version, entry = cache.get_many(version_key, key)
-        except Exception:
-            # Which exception depends on the backend's client library.
-            current_app.logger.warning("Cache read failed", exc_info=True)
-            return function(*args)
-        if version is not None and entry is not None and entry[0] == version:
-            return entry[1]
-        result = function(*args)
-        try:
-            if version is None:
-                version = uuid.uuid4().hex
-                # Another process may set one first: then keep nothing now.
-                if not cache.add(version_key, version, timeout=FOREVER):
-                    return result
-            cache.set(key, (version, result))
-        except Exception:
-            current_app.logger.warning("Cache write failed", exc_info=True)
-        return result
+    Put it above ``@blp.response``. A hit is sent as kept: never serialised or
+    hashed again; errors are never kept.
+    """
+    tables = [model.__table__.name for model in models]
 
-    return cached
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        name = f"{view.__module__}.{view.__qualname__}"
+
+        @functools.wraps(view)
+        def answer(*args: Any, **kwargs: Any) -> Response:
+            arguments = [*map(str, args), *map(str, sorted(kwargs.items()))]
+            key = ":".join([RELEASE, name, *arguments])
+            versions, entry = _read(tables, key)
+            if entry is not None and entry[0] == versions:
+                response = current_app.response_class(entry[2], mimetype=entry[1])
+                response.set_etag(entry[3])
+                return response
+            response = view(*args, **kwargs)
+            if versions is not None and response.status_code == 200:
+                body, etag = response.get_data(), etag_for(response.get_data())
+                response.set_etag(etag)
+                _keep(key, (versions, response.mimetype, body, etag))
+            return response
+
+        return answer
+
+    return decorate
 
 
-def invalidate(function: Callable[..., Any]) -> None:
-    """Forget every kept result of a ``@remembered`` function, in every process."""
+{% if cookiecutter.cache_backend == "simple" -%}
+def _read(tables: list[str], key: str) -> tuple[Any, Any]:
+    """The tables' versions, and what is kept under ``key``."""
+    directory = current_app.config["CACHE_VERSIONS_DIR"]
     try:
-        cache.set(_version_key(function), uuid.uuid4().hex, timeout=FOREVER)
+        # A version is its file's length: each write appends a byte.
+        versions = tuple(_length(os.path.join(directory, table)) for table in tables)
+        return versions, cache.get(key)
     except Exception:
-        # Entries written before the outage expire after CACHE_DEFAULT_TIMEOUT.
+        current_app.logger.warning("Cache read failed", exc_info=True)
+        return None, None
+
+
+def _length(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _bump(tables: set[str]) -> None:
+    directory = current_app.config["CACHE_VERSIONS_DIR"]
+    for table in tables:
+        # One append, atomic between the workers of this machine.
+        file = os.open(
+            os.path.join(directory, table), os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        )
+        try:
+            os.write(file, b".")
+        finally:
+            os.close(file)
+{%- else -%}
+def _read(tables: list[str], key: str) -> tuple[Any, Any]:
+    """The tables' versions, and what is kept under ``key``: one round trip."""
+    version_keys = [f"{__name__}:version:{table}" for table in tables]
+    try:
+        *versions, entry = cache.get_many(*version_keys, key)
+        for index, version in enumerate(versions):
+            if version is None:
+                versions[index] = uuid.uuid4().hex
+                # Another process may set one first: then keep nothing now.
+                if not cache.add(version_keys[index], versions[index], FOREVER):
+                    return None, None
+    except Exception:
+        # Which exception depends on the backend's client library.
+        current_app.logger.warning("Cache read failed", exc_info=True)
+        return None, None
+    return tuple(versions), entry
+
+
+def _bump(tables: set[str]) -> None:
+    # A random version rather than a counter: a version key evicted and made
+    # again can never repeat an older value.
+    versions = {f"{__name__}:version:{table}": uuid.uuid4().hex for table in tables}
+    cache.set_many(versions, timeout=FOREVER)
+{%- endif %}
+
+
+def _keep(key: str, entry: tuple[Any, ...]) -> None:
+    try:
+        cache.set(key, entry)
+    except Exception:
+        current_app.logger.warning("Cache write failed", exc_info=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_written_tables(session: Session, _context: Any) -> None:
+    written = session.info.setdefault("written_tables", set())
+    for row in (*session.new, *session.dirty, *session.deleted):
+        written.add(row.__table__.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_statement_tables(state: Any) -> None:
+    # An INSERT, UPDATE or DELETE statement run through the session.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.setdefault("written_tables", set()).add(
+            state.statement.table.name
+        )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_written_tables(session: Session, _previous: Any) -> None:
+    session.info.pop("written_tables", None)
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_written_tables(session: Session) -> None:
+    written = session.info.pop("written_tables", None)
+    if not written or not has_app_context() or "cache" not in current_app.extensions:
+        return
+    # A row's delete or key change may change rows that refer to it (ON DELETE
+    # SET NULL or CASCADE) without the session seeing them.
+    for table in db.metadata.tables.values():
+        for key in table.foreign_keys:
+            if key.column.table.name in written and (key.ondelete or key.onupdate):
+                written.add(table.name)
+    try:
+        _bump(written)
+    except Exception:
+        # Entries kept before the outage expire after CACHE_DEFAULT_TIMEOUT.
         current_app.logger.warning("Cache invalidation failed", exc_info=True)
-
-
-def _version_key(function: Callable[..., Any]) -> str:
-    # The same for the function and its @remembered wrapper (functools.wraps).
-    return f"{function.__module__}.{function.__qualname__}:version"

@@ -11,10 +11,9 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields, post_load, validate
 
-from ..validation import MAX_INTEGER, Integer, QueryInteger
+from ..validation import MAX_INTEGER, Integer
+from .resource import page_of
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 2000
 NAME_LENGTH = validate.Length(min=1, max=200)
 # At least one character that is not a space (the name is stored trimmed), and
 # no NUL, which some databases cannot store in text. Spaces spelled out, not \s:
@@ -91,17 +90,4 @@ class Item(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class ItemPage(Schema):
-    items = fields.List(fields.Nested(Item), required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
-    total = fields.Integer(required=True, metadata={"description": "All items stored."})
-
-
-class PageQuery(Schema):
-    limit = QueryInteger(
-        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
-    )
-    offset = QueryInteger(
-        load_default=0, validate=validate.Range(min=0, max=MAX_INTEGER)
-    )
+ItemPage = page_of(Item)
