@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 {% if cookiecutter.auth != "none" -%}
 import credentials
@@ -162,6 +163,27 @@ def make_app(app_config: dict) -> Iterator[Callable[..., Flask]]:
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
+
+
+@pytest.fixture
+def reset_data(app: Flask) -> Callable[[], None]:
+    """Empty the tables the fixtures left empty (every resource's), ids from 1
+    again, and the cache: the suite's credentials stay."""
+    with app.app_context():
+        empty = [
+            table
+            for table in db.metadata.sorted_tables
+            if db.session.execute(select(table).limit(1)).first() is None
+        ]
+
+    def reset() -> None:
+        with app.app_context():
+            db.metadata.drop_all(db.engine, tables=empty)
+            db.metadata.create_all(db.engine, tables=empty)
+        for cache in app.extensions.get("cache", {}).values():
+            cache.clear()
+
+    return reset
 
 
 @pytest.fixture

@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
+{%- if cookiecutter.auth != "none" %}
 
-{% if cookiecutter.auth != "none" -%}
 import credentials
-{% endif -%}
-from {{ cookiecutter.package_name }}.db import db
+{%- endif %}
 
 OPENAPI = "/api/v1/openapi.json"
 CONFIG = SchemathesisConfig.from_path(Path(__file__).parents[1] / "schemathesis.toml")
@@ -136,19 +135,15 @@ def check_answers(cases) -> None:
     check()
 
 
-def test_chains_of_calls_that_follow_location_match_the_document(app, api_schema):
+def test_chains_of_calls_that_follow_location_match_the_document(
+    api_schema, reset_data
+):
     # A class made at run time: mypy cannot check a base it cannot see.
     class Chains(api_schema.as_state_machine()):  # type: ignore[misc]
         def setup(self):
             # Each chain starts from an empty store, so that hypothesis can
             # replay a chain (its ids included) exactly.
-            with app.app_context():
-                # Only the items: the rest (credentials too) stays.
-                items = db.metadata.tables["items"]
-                items.drop(db.engine)
-                items.create(db.engine)
-            for cache in app.extensions.get("cache", {}).values():
-                cache.clear()
+            reset_data()
 
         def get_call_kwargs(self, case):
             return {"headers": PLAIN}

@@ -18,7 +18,15 @@ from ..cache import cached
 from ..db import db
 from ..models import Item
 from . import schemas
-from .resource import ID, LOCATION, Blueprint, PageQuery, commit, get_or_404, page
+from .resource import (
+    ID,
+    LOCATION_HEADER,
+    Blueprint,
+    PageQuery,
+    commit,
+    get_or_404,
+    page,
+)
 
 blp = Blueprint("items", __name__, description="An example resource.")
 ITEM = f"/items/<{ID}:item_id>"
@@ -37,7 +45,7 @@ def list_items(limit: int, offset: int) -> dict[str, Any]:
 
 @blp.post("/items")
 @blp.arguments(schemas.ItemCreate)
-@blp.response(201, schemas.Item, headers={"Location": LOCATION})
+@blp.response(201, schemas.Item, headers={"Location": LOCATION_HEADER})
 def create_item(fields: dict[str, Any]) -> tuple[Item, dict[str, str]]:
     """Create an item; `Location` is where to read it."""
     item = Item(**fields)
