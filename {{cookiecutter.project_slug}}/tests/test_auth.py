@@ -233,7 +233,7 @@ def test_the_document_declares_the_scheme_and_each_operation_its_answers(app, cl
             if (method.upper(), flask_path) in public_operations(app):
                 assert operation["security"] == [], (method, path)
             else:
-                assert "security" not in operation, (method, path)
+                assert operation["security"] == [{"bearer": []}], (method, path)
                 assert "401" in operation["responses"], (method, path)
 
 

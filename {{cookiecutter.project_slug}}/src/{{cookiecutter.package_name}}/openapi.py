@@ -4,7 +4,9 @@ Served at ``/api/v1/openapi.json``. Rules that hold for every operation are
 stated here once, as the code in ``errors.py``, ``headers.py`` and
 ``request_id.py`` applies them once: each error is a problem document, each
 answer carries ``X-Request-ID``, each ``GET`` answers ``ETag`` and 304, and
-each request body can be refused with 400, 413 or 415.
+each request body can be refused with 400, 413 or 415. Each operation is named
+after its view function (``operationId``: ``create_item``), which is what a
+client generator names its method, and says which credential it needs.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 
 import flask_smorest
 from apispec import BasePlugin
-from flask import Flask, Response
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 {% if cookiecutter.use_rate_limit -%}
 from . import errors, ratelimit
@@ -36,9 +39,13 @@ LICENSE = {
 }
 {%- endif %}
 
+# flask-smorest's endpoint serving the document.
+DOCUMENT_ENDPOINT = "api-docs.openapi_json"
+
 {%- if cookiecutter.auth != "none" %}
 # Every operation needs this unless it says `security: []` (see auth.py).
 SECURITY_SCHEME = "bearer"
+NEEDS_CREDENTIAL = [{SECURITY_SCHEME: []}]
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -103,7 +110,7 @@ class Api(flask_smorest.Api):
 {%- if cookiecutter.auth != "none" %}
             {
                 "info": {"description": DESCRIPTION, "license": LICENSE},
-                "security": [{SECURITY_SCHEME: []}],
+                "security": NEEDS_CREDENTIAL,
             },
         )
         super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
@@ -113,13 +120,30 @@ class Api(flask_smorest.Api):
         )
         super().__init__(app, spec_kwargs={"extra_plugins": [UniformAnswers()]})
 {%- endif %}
+        self.document_problems()
+        app.view_functions[DOCUMENT_ENDPOINT] = self.serve_document
+
+    def serve_document(self) -> Response:
+        """The document, with the server it is served from.
+
+        The server's URL is relative (no scheme, no host), and carries the
+        prefix the app is mounted under (``SCRIPT_NAME``), so clients and the
+        docs page call the API where the document came from.
+        """
+        document = self.spec.to_dict()
+        document["servers"] = [{"url": request.script_root or "/"}]
+        return jsonify(document)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)
 
-    def _register_responses(self) -> None:
-        # flask-smorest's own version documents its error body as
-        # application/json; this one documents what errors.py sends.
+    def document_problems(self) -> None:
+        """Document each status as what errors.py sends: a problem document.
+
+        flask-smorest registered its own error answers (``application/json``)
+        under the statuses' names, lazily; registering ours under the same
+        names replaces them before any operation refers to one.
+        """
         self.spec.components.header(
             "X_REQUEST_ID",
             {
@@ -165,9 +189,24 @@ class UniformAnswers(BasePlugin):
     """Adds to each operation what the app does for every request."""
 
     def operation_helper(
-        self, path: str | None = None, operations: dict | None = None, **_: Any
+        self,
+        path: str | None = None,
+        operations: dict | None = None,
+        rule: Rule | None = None,
+        **_: Any,
     ) -> None:
         for method, operation in (operations or {}).items():
+            if rule is not None:
+                # The view function's name ("items.create_item" -> create_item):
+                # unique, since each view answers one method of one path.
+                operation.setdefault("operationId", rule.endpoint.rpartition(".")[2])
+{%- if cookiecutter.auth != "none" %}
+            # Said on each operation, so that a public one ([]) reads as meant.
+            operation.setdefault("security", NEEDS_CREDENTIAL)
+{%- else %}
+            # Open on purpose: no operation asks for a credential.
+            operation.setdefault("security", [])
+{%- endif %}
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation:
                 for status in BODY_ERRORS:

@@ -22,7 +22,7 @@ blp = Blueprint("health", __name__, description="Probes for load balancers.")
 @public
 {%- endif %}
 @blp.response(200, Health)
-def health() -> dict[str, Any]:
+def get_health() -> dict[str, Any]:
     """Liveness: the app answers. Touches nothing else."""
     return {"status": "ok"}
 
@@ -33,7 +33,7 @@ def health() -> dict[str, Any]:
 {%- endif %}
 @blp.response(200, Readiness)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-def ready() -> dict[str, Any]:
+def get_readiness() -> dict[str, Any]:
     """Readiness: what the app needs answers; a 503 names what does not."""
     checks = {
         "database": database_is_reachable(),
