@@ -23,11 +23,10 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from .db import db
 {%- if cookiecutter.auth == "api_key" %}
-
 from .keys import Principal, authenticate, cli
 {%- else %}
-
 from .tokens import Principal, authenticate
 from .users import cli
 {%- endif %}
@@ -147,5 +146,8 @@ def current_principal() -> str | None:
     try:
         principal = _identify()
     except SQLAlchemyError:
+        # On PostgreSQL the failed query aborts the transaction: without a
+        # rollback the request's next query fails on that, not on the cause.
+        db.session.rollback()
         return None
     return principal.id if principal is not None else None

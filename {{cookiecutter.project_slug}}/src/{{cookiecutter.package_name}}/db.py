@@ -25,6 +25,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
+from . import revisions
 from .settings import SettingsError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -101,12 +102,18 @@ def end_session(_error: BaseException | None = None) -> None:
 def check_connection(app: Flask) -> None:
     """Stop start-up with one line when the database cannot be reached.
 
+    A database behind the code gets one line too, a warning: start-up goes on,
+    so that ``flask db upgrade`` itself can run, and a server started before
+    its release's migration finishes becomes ready (see ``api/health.py``) as
+    soon as it does, instead of exiting and being restarted in a loop.
+
     The connection is closed again at once: under gunicorn this runs before
     the workers are forked, and a worker must not inherit it.
     """
     try:
-        with db.engine.connect():
-            pass
+        with db.engine.connect() as connection:
+            if behind := revisions.behind(connection):
+                app.logger.warning("database %s", behind)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SettingsError(

@@ -11,10 +11,12 @@ from typing import Any, cast
 
 from flask import Flask, Response, current_app, request
 from marshmallow import Schema, fields
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
+
+from . import revisions
 
 PROBLEM_MIMETYPE = "application/problem+json"
 WRONG_FIELDS = "Some fields of the request are wrong: see errors."
@@ -42,7 +44,7 @@ _SET_BY_WERKZEUG = frozenset({412, 416})
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
-    for error in DATABASE_UNAVAILABLE:
+    for error in (*DATABASE_UNAVAILABLE, ProgrammingError):
         app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_exception)
     app.after_request(problem_for_unraised_error)
@@ -61,8 +63,16 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_database_unavailable(error: Exception) -> Response:
-    # A known outage, not a bug: one line in the log, no traceback.
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if revisions.missing_schema(error):
+        # Not an outage: no retry helps until the migrations run.
+        current_app.logger.error(
+            "Database not migrated on %s %s: %s", request.method, request.path, reason
+        )
+        return problem(503, revisions.NOT_MIGRATED)
+    if isinstance(error, ProgrammingError):
+        return handle_unexpected_exception(error)
+    # A known outage, not a bug: one line in the log, no traceback.
     current_app.logger.warning(
         "Database unavailable on %s %s: %s", request.method, request.path, reason
     )

@@ -45,7 +45,7 @@ DOCUMENT_ENDPOINT = "api-docs.openapi_json"
 {%- if cookiecutter.auth != "none" %}
 # Every operation needs this unless it says `security: []` (see auth.py).
 SECURITY_SCHEME = "bearer"
-NEEDS_CREDENTIAL = [{SECURITY_SCHEME: []}]
+NEEDS_CREDENTIAL: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 BEARER = {
     "type": "http",
     "scheme": "bearer",

@@ -5,7 +5,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
 {% if cookiecutter.cache_backend != "none" -%}
-from .. import cache
+from .. import cache, revisions
+{% else -%}
+from .. import revisions
 {% endif -%}
 {% if cookiecutter.auth != "none" -%}
 from ..auth import public
@@ -44,6 +46,9 @@ def get_readiness() -> dict[str, Any]:
     down = sorted(name for name, up in checks.items() if not up)
     if down:
         raise ServiceUnavailable(f"Unavailable: {', '.join(down)}.")
+    # Reachable, yet no request touching what is missing can succeed.
+    if behind := revisions.behind(db.session.connection()):
+        raise ServiceUnavailable(f"Unavailable: database {behind}.")
     return {"status": "ok", "checks": {name: "ok" for name in checks}}
 
 

@@ -1,0 +1,58 @@
+"""Whether the database's schema is the one this version of the code needs.
+
+The migrations are the schema's history; Alembic records in the database how
+far it has come. A database behind the code (never migrated, or not since the
+last release) cannot serve a request that touches what is missing, and no
+retry helps until someone runs the migrations: start-up says so in one line,
+readiness answers 503 with it, and a request that meets a missing table or
+column answers a problem document saying it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import Connection
+
+UPGRADE = "flask --app {{ cookiecutter.package_name }} db upgrade"
+NOT_MIGRATED = (
+    "The database has not been migrated to this version of the app: "
+    f"an operator must run `{UPGRADE}`."
+)
+# What SQLite and PostgreSQL say when a table or column is missing.
+_SQLITE_MISSING = ("no such table", "no such column", "has no column named")
+_POSTGRESQL_MISSING = {"42P01", "42703"}  # undefined_table, undefined_column
+
+
+def behind(connection: Connection) -> str | None:
+    """``at revision X, code needs Y: run ...`` when the database is behind, else None.
+
+    A database ahead of the code (a newer release migrated it, this one was
+    rolled back) is not behind: each migration keeps what older code reads.
+    """
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    scripts = _scripts(current_app.extensions["migrate"].directory)
+    needed = set(scripts.get_heads())
+    known = {revision.revision for revision in scripts.walk_revisions()}
+    if current == needed or not current <= known:
+        return None
+    return (
+        f"at revision {', '.join(sorted(current)) or 'none'}, "
+        f"code needs {', '.join(sorted(needed))}: run {UPGRADE}"
+    )
+
+
+def missing_schema(error: BaseException) -> bool:
+    """Whether a database error is about a table or column that is not there."""
+    reason = getattr(error, "orig", None) or error
+    if getattr(reason, "sqlstate", None) in _POSTGRESQL_MISSING:
+        return True
+    return any(words in str(reason) for words in _SQLITE_MISSING)
+
+
+@cache
+def _scripts(directory: str) -> ScriptDirectory:
+    return ScriptDirectory(directory)
