@@ -314,8 +314,8 @@ READS = re.compile(
     r"""(?:environ\.get\(|environ\[|getenv\(|environ,|server_setting\()\s*"""
     r"""["']([A-Z][A-Z0-9_]*)["']"""
 )
-# Read by Flask itself, behind get_debug_flag() and Flask().
-READ_BY_FLASK = {"FLASK_DEBUG"}
+# Read by Flask itself: behind get_debug_flag() and Flask(), and by `flask run`.
+READ_BY_FLASK = {"FLASK_DEBUG", "FLASK_RUN_PORT"}
 
 # Records every name the app and gunicorn.conf.py look up while starting.
 RECORD_READS = """
