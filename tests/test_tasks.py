@@ -70,6 +70,12 @@ def test_each_gate_fails_on_what_it_guards(cookies):
     assert fix.returncode == 0, fix.stdout + fix.stderr
     assert (package / "ugly.py").read_text() == "x = [1, 2, 3]\n"
     assert run_baked_nox(project, "-s", "lint").returncode == 0
+    # An error ruff cannot fix (an undefined name) does not stop the formatting.
+    (package / "ugly.py").write_text(ugly + "print(undefined)\n")
+    fix = run_baked_nox(project, "-s", "fix")
+    assert fix.returncode == 1, fix.stdout + fix.stderr
+    assert "F821" in fix.stdout
+    assert (package / "ugly.py").read_text() == "x = [1, 2, 3]\nprint(undefined)\n"
     (package / "ugly.py").unlink()
 
     # flask db check: a column in the model and none in the migrations.

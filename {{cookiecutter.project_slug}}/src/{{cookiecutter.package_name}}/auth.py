@@ -146,8 +146,8 @@ def current_principal() -> str | None:
     try:
         principal = _identify()
     except SQLAlchemyError:
-        # On PostgreSQL the failed query aborts the transaction: without a
-        # rollback the request's next query fails on that, not on the cause.
+        # The failed query may have left the transaction unusable: without
+        # a rollback the request's next query would fail on that, not its cause.
         db.session.rollback()
         return None
     return principal.id if principal is not None else None

@@ -22,9 +22,13 @@ NOT_MIGRATED = (
     "The database has not been migrated to this version of the app: "
     f"an operator must run `{UPGRADE}`."
 )
-# What SQLite and PostgreSQL say when a table or column is missing.
-_SQLITE_MISSING = ("no such table", "no such column", "has no column named")
-_POSTGRESQL_MISSING = {"42P01", "42703"}  # undefined_table, undefined_column
+{%- if cookiecutter.database == "sqlite" %}
+# What SQLite says when a table or column is missing.
+_MISSING = ("no such table", "no such column", "has no column named")
+{%- else %}
+# The SQLSTATEs of a missing table and a missing column.
+_MISSING = {"42P01", "42703"}  # undefined_table, undefined_column
+{%- endif %}
 
 
 def behind(connection: Connection) -> str | None:
@@ -48,9 +52,11 @@ def behind(connection: Connection) -> str | None:
 def missing_schema(error: BaseException) -> bool:
     """Whether a database error is about a table or column that is not there."""
     reason = getattr(error, "orig", None) or error
-    if getattr(reason, "sqlstate", None) in _POSTGRESQL_MISSING:
-        return True
-    return any(words in str(reason) for words in _SQLITE_MISSING)
+{%- if cookiecutter.database == "sqlite" %}
+    return any(words in str(reason) for words in _MISSING)
+{%- else %}
+    return getattr(reason, "sqlstate", None) in _MISSING
+{%- endif %}
 
 
 @cache
