@@ -99,7 +99,7 @@ def test_limits_switched_off_serve_every_request_without_quota_headers(make_app)
 
 def test_counting_in_memory_starts_no_thread(make_app, monkeypatch):
     client = limited(make_app, "100 per hour", RATELIMIT_STORAGE_URI="memory://")
-    started = []
+    started: list[threading.Thread] = []
     monkeypatch.setattr(threading.Thread, "start", started.append)
 
     for _ in range(5):
