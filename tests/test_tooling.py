@@ -314,6 +314,10 @@ READS = re.compile(
     r"""(?:environ\.get\(|environ\[|getenv\(|environ,|server_setting\()\s*"""
     r"""["']([A-Z][A-Z0-9_]*)["']"""
 )
+# Set by the project for a library (os.environ["NAME"] = ...), not by the user.
+SETS = re.compile(r"""environ\[["']([A-Z][A-Z0-9_]*)["']\]\s*=[^=]""")
+# Read by the standard library's tempfile (gunicorn.conf.py makes a directory).
+READ_BY_TEMPFILE = {"TMPDIR", "TEMP", "TMP"}
 # Read by Flask itself: behind get_debug_flag() and Flask(), and by `flask run`.
 READ_BY_FLASK = {"FLASK_DEBUG", "FLASK_RUN_PORT"}
 
@@ -356,9 +360,15 @@ def documented_variables(project: Path) -> set[str]:
 
 def variables_in_source(project: Path) -> set[str]:
     sources = [*(project / "src").rglob("*.py"), project / "gunicorn.conf.py"]
-    return READ_BY_FLASK | {
-        name for path in sources for name in READS.findall(path.read_text())
-    }
+    texts = [path.read_text() for path in sources]
+    read = {name for text in texts for name in READS.findall(text)}
+    set_here = {name for text in texts for name in SETS.findall(text)}
+    return READ_BY_FLASK | (read - set_here)
+
+
+def set_by_project(project: Path) -> set[str]:
+    sources = [*(project / "src").rglob("*.py"), project / "gunicorn.conf.py"]
+    return {name for path in sources for name in SETS.findall(path.read_text())}
 
 
 def variables_read_at_start(project: Path, tmp_path: Path) -> set[str]:
@@ -391,4 +401,5 @@ def test_env_example_lists_exactly_the_variables_the_app_reads(
     # The same from the running code: every name looked up while the app and
     # gunicorn's settings load, helpers and libraries included.
     read = variables_read_at_start(project, tmp_path)
+    read -= set_by_project(project) | READ_BY_TEMPFILE
     assert read <= documented, f"not in .env.example: {sorted(read - documented)}"
