@@ -75,7 +75,7 @@ def test_probes_and_docs_are_not_counted(client):
 
 def test_pooled_connections_are_all_returned_after_requests(app, client):
     # The gauge is the process's: other tests' engines may hold connections.
-    in_use = REGISTRY.get_sample_value("db_pool_connections_in_use")
+    in_use = REGISTRY.get_sample_value("db_pool_connections_in_use") or 0.0
     with app.app_context(), db.engine.connect():
         assert REGISTRY.get_sample_value("db_pool_connections_in_use") == in_use + 1
 
