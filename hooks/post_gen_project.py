@@ -44,9 +44,11 @@ JWT_ONLY = [
     PACKAGE / "users.py",
     PACKAGE / "tokens.py",
     PACKAGE / "api/auth.py",
+    PACKAGE / "login_limits.py",
     PACKAGE / "migrations/versions/0002_create_users.py",
-    PACKAGE / "migrations/versions/0003_never_reuse_user_ids.py",
+    PACKAGE / "migrations/versions/0003_end_sessions.py",
     "tests/test_tokens.py",
+    "tests/test_login_limits.py",
 ]
 
 # (option, value) -> paths to delete when the option has that value.
@@ -69,10 +71,6 @@ UNUSED = {
     ("database", "sqlite"): [
         "tests/postgres_server.py",
         "tests/test_database_outage.py",
-    ],
-    # A sequence never goes back: only SQLite needs its ids made unique.
-    ("database", "postgresql"): [
-        PACKAGE / "migrations/versions/0003_never_reuse_user_ids.py"
     ],
     ("use_rate_limit", False): [PACKAGE / "ratelimit.py", "tests/test_ratelimit.py"],
     ("use_docker", False): ["Dockerfile", ".dockerignore", "compose.yaml"],

@@ -113,9 +113,12 @@ def app_config(tmp_path, database_url) -> dict:
         # Tests of other concerns make thousands of requests from one address:
         # test_ratelimit.py sets the limits it tests.
         "RATELIMIT_APPLICATION": "1000000 per minute",
-{%- if cookiecutter.auth == "jwt" %}
-        "RATELIMIT_LOGIN": "1000000 per minute",
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+        # test_login_limits.py sets the limits it tests.
+        "LOGIN_LIMIT_PER_ADDRESS": "1000000 per minute",
+        "LOGIN_LIMIT_PER_USERNAME": "1000000 per minute",
+        "LOGIN_LIMIT_STORAGE_URI": "memory://",
 {%- endif %}
     }
 {%- if cookiecutter.cache_backend == "redis" %}

@@ -64,7 +64,9 @@ def token(app: Flask) -> str:
 def tokens_for(app: Flask, user_id: int = 1) -> dict[str, Any]:
     """A fresh access and refresh token for a user (the suite's own: id 1)."""
     with app.app_context():
-        return issue(User(id=user_id))
+        # A user who does not exist gets tokens too: tests of refusals use them.
+        user = db.session.get(User, user_id) or User(id=user_id, session_epoch=0)
+        return issue(user)
 {%- endif %}
 
 

@@ -23,10 +23,14 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from .db import db
 {%- if cookiecutter.auth == "api_key" %}
+
+from .db import db
 from .keys import Principal, authenticate, cli
 {%- else %}
+
+from . import login_limits
+from .db import db
 from .tokens import Principal, authenticate
 from .users import cli
 {%- endif %}
@@ -44,7 +48,8 @@ def init_app(app: Flask) -> None:
 {%- if cookiecutter.auth == "api_key" %}
     # flask keys create|list|revoke
 {%- else %}
-    # flask users create|list|disable|enable|delete
+    # flask users create|set-password|logout-all|list|disable|enable|delete
+    login_limits.init_app(app)
 {%- endif %}
     app.cli.add_command(cli)
 

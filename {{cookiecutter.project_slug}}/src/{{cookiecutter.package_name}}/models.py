@@ -5,7 +5,9 @@ db migrate -m "what changed"``, then read and commit the file it writes.
 """
 
 from __future__ import annotations
-
+{% if cookiecutter.auth == "jwt" %}
+import secrets
+{%- endif %}
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,6 +65,12 @@ class Item(Model):
 {%- if cookiecutter.auth == "jwt" %}
 
 
+def new_session_epoch() -> int:
+    """A fresh random epoch: never the old one plus one, so no token issued
+    under an earlier epoch (or to an earlier holder of the id) can match."""
+    return secrets.randbits(62)
+
+
 class User(Model):
     """Someone who logs in with a password: see ``users.py``."""
 
@@ -76,15 +84,24 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Every token carries the epoch it was issued under and is refused once
+    # it changes: a new epoch ends all the user's sessions at once.
+    session_epoch: Mapped[int] = mapped_column(BigInteger, default=new_session_epoch)
 
 
-class RevokedToken(Model):
-    """A refresh token that was logged out or exchanged: refused from then on."""
+class RefreshFamily(Model):
+    """One login's chain of refresh tokens; only its newest token is good.
 
-    __tablename__ = "revoked_tokens"
+    A token of the family that is not the newest has been used already: it
+    is a replay, and the whole family ends (see ``tokens.py``).
+    """
 
-    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # Kept until the token would have expired anyway, then purged.
+    __tablename__ = "refresh_families"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Id, index=True)
+    current_jti: Mapped[str] = mapped_column(String(32))
+    # When the newest token expires: the row is purged after that.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 {%- elif cookiecutter.auth == "api_key" %}
 

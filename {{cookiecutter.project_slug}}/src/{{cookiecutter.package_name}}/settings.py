@@ -42,6 +42,15 @@ DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60
 DEFAULT_REFRESH_TOKEN_SECONDS = 14 * 24 * 60 * 60
 # HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
 TOKEN_KEY_BYTES = 32
+# A login lasts 30 days at most, however often it is refreshed.
+DEFAULT_SESSION_SECONDS = 30 * 24 * 60 * 60
+# Clock skew allowed between the host that issued a token and this one.
+DEFAULT_JWT_LEEWAY_SECONDS = 30
+# Tokens name this deployment; set JWT_AUDIENCE apart for each deployment.
+DEFAULT_JWT_ISSUER = "{{ cookiecutter.project_slug }}"
+# Password guesses per address (an IPv6 /64) and per username.
+DEFAULT_LOGIN_RATE_LIMIT = "10 per minute"
+DEFAULT_LOGIN_USERNAME_LIMIT = "10 per minute;100 per hour"
 {%- endif %}
 {%- if cookiecutter.database == "sqlite" %}
 DATABASE_DRIVER = "sqlite"
@@ -66,10 +75,6 @@ REDIS_URL_FORM = "redis://host:6379/0 (or rediss://..., unix:///path/to/redis.so
 {%- if cookiecutter.use_rate_limit %}
 # Requests per client: ten a second on average, bursts allowed.
 DEFAULT_RATE_LIMIT = "600 per minute"
-{%- if cookiecutter.auth == "jwt" %}
-# Password guesses per address on the token route.
-DEFAULT_LOGIN_RATE_LIMIT = "10 per minute"
-{%- endif %}
 {%- endif %}
 
 
@@ -123,6 +128,23 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "JWT_REFRESH_TOKEN_EXPIRES": positive_int(
             environ, "JWT_REFRESH_TOKEN_EXPIRES", DEFAULT_REFRESH_TOKEN_SECONDS
         ),
+        "SESSION_LIFETIME": positive_int(
+            environ, "SESSION_LIFETIME", DEFAULT_SESSION_SECONDS
+        ),
+        "JWT_ISSUER": environ.get("JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+        "JWT_AUDIENCE": environ.get("JWT_AUDIENCE") or DEFAULT_JWT_ISSUER,
+        "JWT_LEEWAY": _count(environ, "JWT_LEEWAY", DEFAULT_JWT_LEEWAY_SECONDS),
+        "LOGIN_LIMIT_PER_ADDRESS": environ.get("RATELIMIT_LOGIN")
+        or DEFAULT_LOGIN_RATE_LIMIT,
+        "LOGIN_LIMIT_PER_USERNAME": environ.get("RATELIMIT_LOGIN_USERNAME")
+        or DEFAULT_LOGIN_USERNAME_LIMIT,
+        # Where the rate limits count (see login_limits.py).
+{%- if cookiecutter.cache_backend == "redis" %}
+        "LOGIN_LIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI")
+        or environ.get("REDIS_URL", "redis://localhost:6379/0"),
+{%- else %}
+        "LOGIN_LIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.cache_backend == "simple" %}
         # Files in the instance folder, shared by every worker of this host:
@@ -138,9 +160,6 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         # One budget per client for every route (Flask-Limiter's "application"
         # limit; its "default" limits would count each route apart).
         "RATELIMIT_APPLICATION": environ.get("RATELIMIT_DEFAULT") or DEFAULT_RATE_LIMIT,
-{%- if cookiecutter.auth == "jwt" %}
-        "RATELIMIT_LOGIN": environ.get("RATELIMIT_LOGIN") or DEFAULT_LOGIN_RATE_LIMIT,
-{%- endif %}
 {%- if cookiecutter.cache_backend == "redis" %}
         # The cache's Redis: every worker and instance shares one count.
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI")

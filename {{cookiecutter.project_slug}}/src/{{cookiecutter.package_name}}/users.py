@@ -1,13 +1,14 @@
 """Users who log in with a password: made and managed with ``flask users``.
 
-Passwords are hashed with Argon2id (argon2-cffi, its RFC 9106 defaults). A
-disabled or deleted user's tokens stop working at their next request: every
-request looks the user up (see ``tokens.py``).
+Passwords are hashed with Argon2id (argon2-cffi, its RFC 9106 defaults).
+Disabling, enabling, deleting a user, changing their password and ``flask
+users logout-all`` end all their sessions at once (``tokens.end_sessions``):
+every token issued before stops working at its next request.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
 import secrets
 import sys
 
@@ -19,16 +20,17 @@ from sqlalchemy import select
 
 from .db import db
 from .models import User
+from .tokens import end_sessions
 
 MIN_PASSWORD_LENGTH = 12
 # Argon2 hashes whatever it is given; a bound keeps one request cheap to refuse.
 MAX_PASSWORD_LENGTH = 1024
+PASSWORD_RULE = f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
 hasher = PasswordHasher()
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hasher.hash(secrets.token_urlsafe(16))
+# Verified in place of an unknown user's hash. Made at import, so that no
+# login (the first on each worker included) pays for making it.
+DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+log = logging.getLogger(__name__)
 
 
 def check_password(username: str, password: str) -> User | None:
@@ -41,7 +43,7 @@ def check_password(username: str, password: str) -> User | None:
     user = None
     if "\x00" not in username:
         user = db.session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user is not None else _dummy_hash()
+    stored = user.password_hash if user is not None else DUMMY_HASH
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -68,33 +70,71 @@ def find_user(username: str) -> User:
     return user
 
 
-cli = AppGroup("users", help="Create, list, disable and delete users.")
+def ended_by_operator(user: User, action: str) -> None:
+    """End the user's sessions, commit, and log who lost them and why."""
+    end_sessions(user)
+    db.session.commit()
+    log.warning(
+        "auth: sessions ended by an operator (%s) principal=user:%s", action, user.id
+    )
 
 
-@cli.command("create")
-@click.argument("username")
-@click.option(
+def read_password(from_stdin: bool) -> str:
+    """A new password, asked for twice and never echoed, or read from stdin."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            f"Password ({PASSWORD_RULE})",
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
+        )
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password must have {PASSWORD_RULE}.")
+    return password
+
+
+cli = AppGroup(
+    "users",
+    help="Create, list, disable, enable and delete users; end their sessions.",
+)
+password_stdin = click.option(
     "--password-stdin",
     is_flag=True,
     help="Read the password from the first line of standard input (for scripts).",
 )
+
+
+@cli.command("create", help=f"Create a user; the password has {PASSWORD_RULE}.")
+@click.argument("username")
+@password_stdin
 def create_command(username: str, password_stdin: bool) -> None:
-    """Create a user; the password is asked for twice, never echoed."""
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"A user called {username!r} exists already.")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(
-            "Password", hide_input=True, confirmation_prompt=True, err=True
-        )
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"The password must have {MIN_PASSWORD_LENGTH} to "
-            f"{MAX_PASSWORD_LENGTH} characters."
-        )
-    create_user(username, password)
+    create_user(username, read_password(password_stdin))
     click.echo(f"User {username!r} created.")
+
+
+@cli.command(
+    "set-password",
+    help=f"Give a user a new password ({PASSWORD_RULE}); their sessions end.",
+)
+@click.argument("username")
+@password_stdin
+def set_password_command(username: str, password_stdin: bool) -> None:
+    user = find_user(username)
+    user.password_hash = hasher.hash(read_password(password_stdin))
+    ended_by_operator(user, "set-password")
+    click.echo(f"Password of {username!r} changed; their sessions ended.")
+
+
+@cli.command("logout-all")
+@click.argument("username")
+def logout_all_command(username: str) -> None:
+    """End every session of a user: all their tokens stop working at once."""
+    ended_by_operator(find_user(username), "logout-all")
+    click.echo(f"Every session of {username!r} ended.")
 
 
 @cli.command("list")
@@ -115,13 +155,14 @@ def disable_command(username: str) -> None:
 @cli.command("enable")
 @click.argument("username")
 def enable_command(username: str) -> None:
-    """Enable a disabled user again."""
+    """Enable a disabled user again: they log in anew (no old token works)."""
     set_active(username, active=True)
 
 
 def set_active(username: str, *, active: bool) -> None:
-    find_user(username).active = active
-    db.session.commit()
+    user = find_user(username)
+    user.active = active
+    ended_by_operator(user, "enable" if active else "disable")
     click.echo(f"User {username!r} {'enabled' if active else 'disabled'}.")
 
 
@@ -129,6 +170,8 @@ def set_active(username: str, *, active: bool) -> None:
 @click.argument("username")
 def delete_command(username: str) -> None:
     """Delete a user: their tokens stop working at once."""
-    db.session.delete(find_user(username))
+    user = find_user(username)
+    ended_by_operator(user, "delete")
+    db.session.delete(user)
     db.session.commit()
     click.echo(f"User {username!r} deleted.")

@@ -1,26 +1,36 @@
 """Logging in, refreshing and logging out: tokens for users (see ``tokens.py``).
 
 These routes are public: each checks the credential it is sent in its body (a
-password, or a refresh token) itself.
+password, or a refresh token) itself. Each login attempt spends a guess of its
+address and of its username (``login_limits.py``) before the password is
+checked. No answer of these routes is stored by any cache (RFC 6749, 5.1).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from marshmallow import Schema, fields, validate
 
 from .. import tokens, users
 from ..auth import InvalidToken, Unauthenticated, public
-{%- if cookiecutter.use_rate_limit %}
-from ..ratelimit import login_limit
-{%- endif %}
+from ..login_limits import spend_guess
 from ..validation import Blueprint
 
 blp = Blueprint("auth", __name__, description="Tokens for users.")
 
 REFUSED = "The username or password is not valid."
+log = logging.getLogger(__name__)
+
+
+@blp.after_request
+def never_stored(response: Response) -> Response:
+    """Answers here carry tokens: no cache, shared or private, may keep one."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 class Login(Schema):
@@ -47,16 +57,21 @@ class Tokens(Schema):
 
 @blp.post("/auth/token")
 @public
-{%- if cookiecutter.use_rate_limit %}
-@login_limit
-{%- endif %}
 @blp.arguments(Login)
 @blp.response(200, Tokens)
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def log_in(credentials: dict[str, Any]) -> dict[str, Any]:
     """Trade a username and password for an access token and a refresh token."""
-    user = users.check_password(credentials["username"], credentials["password"])
+    username = credentials["username"]
+    spend_guess(username)
+    user = users.check_password(username, credentials["password"])
     if user is None:
+        log.warning(
+            "auth: login failed principal=username:%r address=%s",
+            username,
+            request.remote_addr,
+        )
         raise Unauthenticated(REFUSED)
     return tokens.issue(user)
 
