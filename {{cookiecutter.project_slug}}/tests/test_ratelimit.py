@@ -15,7 +15,7 @@ import redis.connection
 {% if cookiecutter.auth == "api_key" -%}
 from credentials import READ_KEY, READ_WRITE_KEY
 {% elif cookiecutter.auth == "jwt" -%}
-from credentials import PASSWORD, USERNAME, token, tokens_for
+from credentials import token, tokens_for
 {% endif -%}
 from {{ cookiecutter.package_name }} import create_app
 {%- if cookiecutter.auth == "jwt" %}
@@ -181,32 +181,6 @@ def test_each_credential_counts_alone_and_a_made_up_one_spends_the_address(
         for number in range(3)
     ]
     assert made_up == [401, 401, 429]
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
-
-
-def test_the_token_route_has_its_stricter_limit_per_address(make_app):
-    client = anonymous(limited(make_app, "100 per hour", RATELIMIT_LOGIN="2 per hour"))
-    guess = {"username": USERNAME, "password": "not the password"}
-
-    answers = [client.post("/api/v1/auth/token", json=guess) for _ in range(3)]
-
-    assert [answer.status_code for answer in answers] == [401, 401, 429]
-    assert answers[-1].mimetype == PROBLEM
-    assert answers[-1].headers["X-RateLimit-Limit"] == "2"
-    # Even the right password waits: the limit counts calls, not failures.
-    right = {"username": USERNAME, "password": PASSWORD}
-    assert client.post("/api/v1/auth/token", json=right).status_code == 429
-    # Another address may still log in; the other routes keep their limit.
-    elsewhere = {"REMOTE_ADDR": "192.0.2.9"}
-    logged_in = client.post("/api/v1/auth/token", json=right, environ_base=elsewhere)
-    assert logged_in.status_code == 200
-    assert client.get(PUBLIC).status_code == 200
-
-
-def test_a_malformed_login_limit_stops_start_up_in_one_line(app_config):
-    with pytest.raises(SettingsError, match=r"^RATELIMIT_LOGIN must be .*'often'$"):
-        create_app({**app_config, "RATELIMIT_LOGIN": "often"})
 {%- endif %}
 
 

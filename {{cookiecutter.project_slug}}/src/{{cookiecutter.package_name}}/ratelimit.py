@@ -2,10 +2,6 @@
 
 Each client may make ``RATELIMIT_DEFAULT`` requests to the API (``600 per
 minute`` unless set), every route counted together.
-{%- if cookiecutter.auth == "jwt" %}
-A view marked ``@login_limit`` (the token route: each call is a password
-guess) spends the stricter ``RATELIMIT_LOGIN``, per address, instead.
-{%- endif %}
 {%- if cookiecutter.auth != "none" %}
 A client is its credential when the request carries a valid one, else its
 address: a made-up credential never buys a fresh count.
@@ -37,14 +33,7 @@ import logging
 import math
 import threading
 import time
-{%- if cookiecutter.auth == "jwt" %}
-from collections.abc import Callable
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
-from typing import Any, NamedTuple, TypeVar
-{%- else %}
 from typing import NamedTuple
-{%- endif %}
 
 from flask import Flask, Response, g, request
 from limits import RateLimitItem, parse_many
@@ -57,9 +46,6 @@ from . import auth
 {% endif -%}
 from .settings import SettingsError
 
-{% if cookiecutter.auth == "jwt" -%}
-F = TypeVar("F", bound=Callable[..., Any])
-{% endif -%}
 LIMIT_FORM = "one or more limits like '600 per minute' or '10/second;1000/hour'"
 
 # The names most clients and gateways read (GitHub's, Flask-Limiter's own);
@@ -219,14 +205,6 @@ def init_app(app: Flask) -> None:
     api = Limits(
         parse_many(app.config["RATELIMIT_APPLICATION"]), f"{prefix}api", counts
     )
-{%- if cookiecutter.auth == "jwt" %}
-    login = Limits(parse_many(app.config["RATELIMIT_LOGIN"]), f"{prefix}login", counts)
-    login_views = {
-        endpoint
-        for endpoint, view in app.view_functions.items()
-        if getattr(view, "login_limit", False)
-    }
-{%- endif %}
     exempt = exempt_endpoints(app)
 
     @app.before_request
@@ -237,14 +215,7 @@ def init_app(app: Flask) -> None:
         # the real request's 429 from the browser.
         if endpoint is None or endpoint in exempt or request.method == "OPTIONS":
             return
-{%- if cookiecutter.auth == "jwt" %}
-        if endpoint in login_views:
-            spent = login.spend(address())
-        else:
-            spent = api.spend(client_key())
-{%- else %}
         spent = api.spend(client_key())
-{%- endif %}
         g.rate_limit = spent
         if spent.exceeded:
             raise TooManyRequests()
@@ -289,9 +260,6 @@ def open_storage(config: dict) -> Storage | None:
 def check_limits(config: dict) -> None:
     """One line naming the variable, its value and the rule, for a bad limit."""
     _check_limits("RATELIMIT_DEFAULT", config["RATELIMIT_APPLICATION"])
-{%- if cookiecutter.auth == "jwt" %}
-    _check_limits("RATELIMIT_LOGIN", config["RATELIMIT_LOGIN"])
-{%- endif %}
 
 
 def _check_limits(name: str, value: str) -> None:
@@ -317,15 +285,6 @@ def address() -> str:
     """The peer's address, or the client's as the trusted proxies say it."""
     return request.remote_addr or "unknown"
 
-
-{%- if cookiecutter.auth == "jwt" %}
-
-
-def login_limit(view: F) -> F:
-    """Give a view the stricter ``RATELIMIT_LOGIN``, per address, instead."""
-    view.login_limit = True  # type: ignore[attr-defined]
-    return view
-{%- endif %}
 
 
 def add_headers(response: Response) -> Response:
