@@ -32,8 +32,14 @@ def log_in(client, username=credentials.USERNAME, password=credentials.PASSWORD)
 
 
 def claims(app, **changes) -> dict:
+    """Claims of a good access token for the suite's user, with ``changes``."""
     now = datetime.now(UTC)
+    with app.app_context():
+        epoch = db.session.get(User, 1).session_epoch
     return {
+        "iss": app.config["JWT_ISSUER"],
+        "aud": app.config["JWT_AUDIENCE"],
+        "epoch": epoch,
         "sub": "1",
         "type": "access",
         "jti": "a" * 32,
@@ -145,7 +151,16 @@ def test_a_tampered_payload_is_invalid(app, anonymous_client):
     attack(anonymous_client, app, 401, INVALID, headers=bearer(token))
 
 
-@pytest.mark.parametrize("missing", ["exp", "sub", "type", "jti", "iat"])
+def test_the_claims_helper_makes_a_token_that_works(app, anonymous_client):
+    # The attacks below change one thing in a token that would work.
+    headers = bearer(signed(app, claims(app)))
+
+    assert anonymous_client.get("/api/v1/items", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "missing", ["exp", "sub", "type", "jti", "iat", "iss", "aud", "epoch"]
+)
 def test_a_token_without_a_required_claim_is_invalid(app, anonymous_client, missing):
     payload = claims(app)
     del payload[missing]
@@ -339,3 +354,192 @@ def test_instances_with_one_secret_key_accept_each_others_tokens(make_app):
     other = make_app(SECRET_KEY="another-secret-key-for-another-app")
     refused = other.test_client().get("/api/v1/items", headers=bearer(token))
     assert refused.status_code == 401
+
+
+@pytest.mark.parametrize("claim", ["iss", "aud"])
+def test_a_token_from_another_deployment_is_invalid(app, anonymous_client, claim):
+    # Same key (the same SECRET_KEY), another issuer or audience.
+    token = signed(app, claims(app, **{claim: "another-deployment"}))
+
+    attack(anonymous_client, app, 401, INVALID, headers=bearer(token))
+
+
+def test_another_deployments_settings_refuse_this_ones_tokens(make_app):
+    here = make_app(SECRET_KEY="k" * 32, JWT_AUDIENCE="staging")
+    there = make_app(SECRET_KEY="k" * 32, JWT_AUDIENCE="production")
+    token = credentials.token(here)
+
+    assert (
+        here.test_client().get("/api/v1/items", headers=bearer(token)).status_code
+        == 200
+    )
+    refused = there.test_client().get("/api/v1/items", headers=bearer(token))
+    assert_refused(refused, 401, INVALID)
+
+
+def test_clocks_may_disagree_by_the_leeway_and_no_more(app, anonymous_client):
+    now = datetime.now(UTC)
+    early = signed(app, claims(app, iat=now + timedelta(seconds=5)))
+    late = signed(app, claims(app, exp=now - timedelta(seconds=5)))
+    too_early = signed(app, claims(app, iat=now + timedelta(seconds=120)))
+
+    for token in (early, late):
+        answer = anonymous_client.get("/api/v1/items", headers=bearer(token))
+        assert answer.status_code == 200
+    attack(anonymous_client, app, 401, INVALID, headers=bearer(too_early))
+
+
+def refresh(client, token: str):
+    return client.post(REFRESH, json={"refresh_token": token})
+
+
+def test_a_replayed_refresh_token_ends_its_whole_family(app, anonymous_client, caplog):
+    stolen = log_in(anonymous_client).get_json()
+    other_login = log_in(anonymous_client).get_json()
+    thief = refresh(anonymous_client, stolen["refresh_token"]).get_json()
+
+    # The rightful user refreshes with the token the thief used already.
+    replayed = refresh(anonymous_client, stolen["refresh_token"])
+
+    assert_refused(replayed, 401, INVALID)
+    # The thief's newer token is dead too; another login is not touched.
+    assert_refused(refresh(anonymous_client, thief["refresh_token"]), 401, INVALID)
+    assert refresh(anonymous_client, other_login["refresh_token"]).status_code == 200
+    reuse = [r for r in caplog.records if "refresh token reused" in r.getMessage()]
+    assert len(reuse) == 1
+    assert "principal=user:1" in reuse[0].getMessage()
+    assert stolen["refresh_token"] not in reuse[0].getMessage()
+
+
+def test_refreshing_never_extends_a_session_past_its_lifetime(make_app):
+    app = make_app(SESSION_LIFETIME=3600, JWT_REFRESH_TOKEN_EXPIRES=7200)
+    client = app.test_client()
+    client.environ_base.pop("HTTP_AUTHORIZATION", None)
+    first = log_in(client).get_json()["refresh_token"]
+    second = refresh(client, first).get_json()["refresh_token"]
+
+    def claims_of(token):
+        return jwt.decode(token, options={"verify_signature": False})
+
+    login_time = claims_of(first)["auth_time"]
+    for token in (first, second):
+        assert claims_of(token)["auth_time"] == login_time
+        assert claims_of(token)["exp"] == login_time + 3600
+
+
+def test_a_session_older_than_its_lifetime_cannot_be_refreshed(app, anonymous_client):
+    token = log_in(anonymous_client).get_json()["refresh_token"]
+    payload = jwt.decode(token, options={"verify_signature": False})
+    lifetime = app.config["SESSION_LIFETIME"]
+    # The family's current token, as if its login were older than the lifetime.
+    payload["auth_time"] -= lifetime + 60
+
+    assert_refused(refresh(anonymous_client, signed(app, payload)), 401, INVALID)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["disable"], ["logout-all"], ["set-password", "--password-stdin"]],
+    ids=["disable", "logout-all", "set-password"],
+)
+def test_an_operator_ends_every_session_of_a_user(
+    app, anonymous_client, caplog, command
+):
+    tokens = log_in(anonymous_client).get_json()
+
+    result = app.test_cli_runner().invoke(
+        args=["users", *command[:1], credentials.USERNAME, *command[1:]],
+        input="a brand new password\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    attack(anonymous_client, app, 401, INVALID, headers=bearer(tokens["access_token"]))
+    assert_refused(refresh(anonymous_client, tokens["refresh_token"]), 401, INVALID)
+    ended = [
+        r.getMessage()
+        for r in caplog.records
+        if "ended by an operator" in r.getMessage()
+    ]
+    assert ended == [
+        f"auth: sessions ended by an operator ({command[0]}) principal=user:1"
+    ]
+
+
+def test_enabling_a_user_again_brings_no_old_token_back(app, anonymous_client):
+    tokens = log_in(anonymous_client).get_json()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "disable", credentials.USERNAME])
+
+    runner.invoke(args=["users", "enable", credentials.USERNAME])
+
+    attack(anonymous_client, app, 401, INVALID, headers=bearer(tokens["access_token"]))
+    assert_refused(refresh(anonymous_client, tokens["refresh_token"]), 401, INVALID)
+    assert log_in(anonymous_client).status_code == 200
+
+
+def test_set_password_replaces_the_old_one(app, anonymous_client):
+    result = app.test_cli_runner().invoke(
+        args=["users", "set-password", credentials.USERNAME],
+        input="a brand new password\na brand new password\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "a brand new password" not in result.output
+    assert_refused(log_in(anonymous_client), 401, CHALLENGE)
+    new = log_in(anonymous_client, password="a brand new password")
+    assert new.status_code == 200
+
+
+def test_each_user_starts_at_an_epoch_of_their_own(app):
+    runner = app.test_cli_runner()
+    for name in ("dora", "emil"):
+        runner.invoke(
+            args=["users", "create", name, "--password-stdin"],
+            input=credentials.PASSWORD + "\n",
+        )
+
+    with app.app_context():
+        epochs = {user.session_epoch for user in db.session.query(User)}
+    assert len(epochs) == 3
+
+
+@pytest.mark.parametrize("command", ["create", "set-password"])
+def test_the_password_rule_is_said_before_it_is_enforced(app, command):
+    runner = app.test_cli_runner()
+
+    shown = runner.invoke(args=["users", command, "--help"]).output
+    prompted = runner.invoke(
+        args=[
+            "users",
+            command,
+            "frank" if command == "create" else credentials.USERNAME,
+        ],
+        input="short\nshort\n",
+    )
+
+    assert "12 to 1024 characters" in " ".join(shown.split())
+    assert "Password (12 to 1024 characters)" in prompted.output
+    assert prompted.exit_code == 1
+
+
+@pytest.mark.parametrize("route", [LOGIN, REFRESH])
+def test_no_answer_carrying_a_token_is_stored(app, anonymous_client, route):
+    if route == LOGIN:
+        answer = log_in(anonymous_client)
+    else:
+        answer = refresh(anonymous_client, credentials.tokens_for(app)["refresh_token"])
+
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["Pragma"] == "no-cache"
+
+
+def test_a_failed_login_is_logged_without_the_password(anonymous_client, caplog):
+    log_in(anonymous_client, password="wrong but secret")
+
+    failed = [
+        r.getMessage() for r in caplog.records if "login failed" in r.getMessage()
+    ]
+    assert len(failed) == 1
+    assert f"principal=username:{credentials.USERNAME!r}" in failed[0]
+    assert "wrong but secret" not in caplog.text
