@@ -207,6 +207,11 @@ OPTION_TRACES: dict[str, dict[object, list[str]]] = {
             r"argon2",
             r"refresh[-_ ]tokens?",
             r"\busers (create|list|disable|delete)\b",
+            # Login attempts are limited in every jwt bake (login_limits.py),
+            # through the RATELIMIT_* variables the rate limiter shares.
+            r"rate[-_ ]?limit",
+            r"\b429\b",
+            r"too many requests",
         ],
     },
     # RateLimit, rate limit, RATELIMIT_, X-RateLimit-*; the status it answers.
@@ -294,7 +299,11 @@ VALUE_DEPENDENCIES: dict[str, dict[object, set[str]]] = {
         "redis": {"flask-caching", "redis"},
         "none": set(),
     },
-    "auth": {"none": set(), "api_key": set(), "jwt": {"pyjwt", "argon2-cffi"}},
+    "auth": {
+        "none": set(),
+        "api_key": set(),
+        "jwt": {"pyjwt", "argon2-cffi", "limits"},
+    },
     "use_rate_limit": {True: {"limits"}, False: set()},
     "use_docker": {True: set(), False: set()},
     "use_github_actions": {True: set(), False: set()},

@@ -286,7 +286,6 @@ def address() -> str:
     return request.remote_addr or "unknown"
 
 
-
 def add_headers(response: Response) -> Response:
     """What is left of the request's limit; when to retry, on a 429."""
     spent: Spent | None = g.get("rate_limit")
