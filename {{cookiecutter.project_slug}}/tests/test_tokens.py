@@ -35,7 +35,7 @@ def claims(app, **changes) -> dict:
     """Claims of a good access token for the suite's user, with ``changes``."""
     now = datetime.now(UTC)
     with app.app_context():
-        epoch = db.session.get(User, 1).session_epoch
+        epoch = db.session.get_one(User, 1).session_epoch
     return {
         "iss": app.config["JWT_ISSUER"],
         "aud": app.config["JWT_AUDIENCE"],
