@@ -33,8 +33,8 @@ def test_an_unreachable_redis_at_start_is_one_warning_and_the_app_serves(
         host, port = free.getsockname()
     with caplog.at_level(logging.WARNING):
         app = make_app(CACHE_REDIS_URL=f"redis://{host}:{port}/0")
-    client = app.test_client()  # with jwt, its token is a write the cache sees
     [warning] = [r for r in caplog.records if r.name == "{{ cookiecutter.package_name }}"]
+    client = app.test_client()  # making its credential may write: not start-up
 
     assert warning.levelno == logging.WARNING
     assert warning.getMessage().startswith(
